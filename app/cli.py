@@ -1,0 +1,227 @@
+"""`roundtable serve|worker|migrate|demo|create-admin`: the composition root."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import os
+import signal
+import sys
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from app.config import ConfigError, Settings, load_settings
+
+T = TypeVar("T")
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except ConfigError as e:
+        print(f"roundtable: configuration error: {e}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+def _with_database(settings: Settings, work: Callable[[], Awaitable[T]]) -> T:
+    from app.db.engine import bind_tables, close_engine, engine_for, open_engine
+
+    async def run() -> T:
+        engine = engine_for(settings.database_url)
+        bind_tables(engine)
+        await open_engine(engine)
+        try:
+            return await work()
+        finally:
+            await close_engine(engine)
+
+    return asyncio.run(run())
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from app.db.migrate import apply_migrations
+
+    settings = _settings()
+    _with_database(settings, lambda: apply_migrations(settings.database_url))
+    print("Database is up to date.")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from app.db.migrate import apply_migrations
+    from app.services.demo import DEMO_PASSWORD, seed_demo
+
+    settings = _settings()
+
+    async def work() -> int:
+        if settings.is_sqlite:
+            await apply_migrations(settings.database_url, quiet=True)
+        return await seed_demo()
+
+    count = _with_database(settings, work)
+    print(f"Demo data ready: {count} people, password {DEMO_PASSWORD!r}.")
+    return 0
+
+
+def cmd_create_admin(args: argparse.Namespace) -> int:
+    from app.services.accounts import ensure_account
+    from app.services.errors import FormErrors
+
+    settings = _settings()
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass("Password for the admin: ")
+        if password != getpass.getpass("Same password again: "):
+            print("The passwords did not match; nothing was changed.", file=sys.stderr)
+            return 1
+    try:
+        account = _with_database(
+            settings,
+            lambda: ensure_account(args.email, args.name, password, "admin", settings.timezone),
+        )
+    except FormErrors as e:
+        for field, message in e.errors.items():
+            print(f"{field}: {message}", file=sys.stderr)
+        return 1
+    print(f"{account.email} is an admin.")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from app.db.migrate import apply_migrations, pending_migrations
+    from app.services.demo import seed_demo
+
+    settings = _settings()
+
+    async def prepare() -> list[str]:
+        if settings.is_sqlite:
+            await apply_migrations(settings.database_url, quiet=True)
+        waiting = await pending_migrations(settings.database_url)
+        if args.demo and not waiting:
+            await seed_demo()
+        return waiting
+
+    waiting = _with_database(settings, prepare)
+    if waiting:
+        # Several instances migrating at once would race: PostgreSQL is migrated once
+        # per release by `roundtable migrate`, never by each instance at start-up.
+        print(
+            f"roundtable: {len(waiting)} migration(s) not applied yet. "
+            "Run `roundtable migrate` once, then start the web instances.",
+            file=sys.stderr,
+        )
+        return 1
+    if args.demo:
+        os.environ["ROUNDTABLE_DEMO"] = "on"
+    print(f"Roundtable is starting on http://{args.host}:{args.port}", flush=True)
+    uvicorn.run(
+        "app.asgi:create_app_from_env",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        proxy_headers=True,
+        forwarded_allow_ips=settings.forwarded_allow_ips,
+        server_header=False,
+        log_level="info",
+    )
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    from jobs.scheduler import run_all_once, running_scheduler
+
+    settings = _settings()
+    if args.once:
+        results = _with_database(settings, run_all_once)
+        for name, count in results.items():
+            print(f"{name}: {count}")
+        return 0
+
+    async def forever() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        async with running_scheduler(settings):
+            print("Roundtable worker is running; stop it with Ctrl+C.", flush=True)
+            await stop.wait()
+
+    _with_database(settings, forever)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="roundtable",
+        description="Roundtable: peer groups, staff networks, reflective forums and "
+        "action learning sets for adult social care staff. Settings come from "
+        "environment variables (see deploy/env.example).",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = commands.add_parser(
+        "serve",
+        help="run the web app (migrates an embedded SQLite database first)",
+        description="Run the web app. On SQLite, migrations are applied first; on "
+        "PostgreSQL, start-up stops if `roundtable migrate` has not been run.",
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
+    serve.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+    serve.add_argument("--demo", action="store_true", help="seed the demo people before serving")
+    serve.set_defaults(run=cmd_serve)
+
+    migrate = commands.add_parser(
+        "migrate",
+        help="apply database migrations (once per release on PostgreSQL)",
+        description="Apply every migration not yet applied. Run it once per release, "
+        "before starting the web instances.",
+    )
+    migrate.set_defaults(run=cmd_migrate)
+
+    demo = commands.add_parser(
+        "demo",
+        help="seed the demo data; running it again leaves one copy",
+        description="Create or refresh the demo people listed in the README.",
+    )
+    demo.set_defaults(run=cmd_demo)
+
+    admin = commands.add_parser(
+        "create-admin",
+        help="create an admin account, or make an existing account an admin",
+        description="Create an admin account, or make an existing account an admin and set "
+        "its password.",
+    )
+    admin.add_argument("--email", required=True, help="the admin's email address")
+    admin.add_argument("--name", required=True, help="the admin's display name")
+    admin.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password from standard input instead of prompting",
+    )
+    admin.set_defaults(run=cmd_create_admin)
+
+    worker = commands.add_parser(
+        "worker",
+        help="run the scheduled jobs without the web server",
+        description="Run the scheduled jobs (clean-up now; reminders later) without "
+        "the web server. Any number of workers can run at once.",
+    )
+    worker.add_argument("--once", action="store_true", help="run every job once and exit")
+    worker.set_defaults(run=cmd_worker)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    result: int = args.run(args)
+    return result
+
+
+if __name__ == "__main__":
+    sys.exit(main())

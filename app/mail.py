@@ -1,0 +1,110 @@
+"""Render and send email: smtp, console (printed and kept under VAR_DIR/mail) or memory."""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from pathlib import Path
+from typing import Any, Protocol
+
+import aiosmtplib
+import anyio
+
+from app.config import Settings
+from app.templating import environment
+
+
+@dataclass(frozen=True)
+class Email:
+    to: str
+    subject: str
+    text: str
+    html: str
+    # Derived from what the message is about, so a retried send carries the same id
+    # and a receiving server or a test can spot a duplicate.
+    idempotency_key: str | None = None
+
+
+def render(template: str, to: str, context: dict[str, Any], key: str | None = None) -> Email:
+    """Render templates/emails/<template>.{subject,txt,html} into one message."""
+    env = environment()
+    subject = env.get_template(f"emails/{template}.subject.txt").render(context).strip()
+    text = env.get_template(f"emails/{template}.txt").render(context)
+    html = env.get_template(f"emails/{template}.html").render(context)
+    return Email(to=to, subject=subject, text=text, html=html, idempotency_key=key)
+
+
+def build_message(email: Email, sender: str) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = email.to
+    message["Subject"] = email.subject
+    message["Date"] = formatdate(localtime=False)
+    domain = sender.rsplit("@", 1)[-1].rstrip(">").strip() or "roundtable.invalid"
+    if email.idempotency_key:
+        digest = hashlib.sha256(email.idempotency_key.encode()).hexdigest()[:32]
+        message["Message-ID"] = f"<{digest}@{domain}>"
+    else:
+        message["Message-ID"] = make_msgid(domain=domain)
+    message.set_content(email.text)
+    message.add_alternative(email.html, subtype="html")
+    return message
+
+
+class Mailer(Protocol):
+    async def send(self, email: Email) -> None: ...
+
+
+@dataclass
+class MemoryMailer:
+    sender: str
+    outbox: list[EmailMessage] = field(default_factory=list)
+
+    async def send(self, email: Email) -> None:
+        self.outbox.append(build_message(email, self.sender))
+
+
+@dataclass
+class ConsoleMailer:
+    sender: str
+    folder: Path
+
+    async def send(self, email: Email) -> None:
+        message = build_message(email, self.sender)
+        raw = message.as_bytes()
+        name = message["Message-ID"].strip("<>").split("@", 1)[0]
+        await anyio.Path(self.folder).mkdir(parents=True, exist_ok=True)
+        await anyio.Path(self.folder / f"{name}.eml").write_bytes(raw)
+        print(
+            f"--- email to {email.to}: {email.subject}\n{email.text}\n--- end of email",
+            file=sys.stderr,
+            flush=True,
+        )
+
+
+@dataclass
+class SmtpMailer:
+    settings: Settings
+
+    async def send(self, email: Email) -> None:
+        s = self.settings
+        await aiosmtplib.send(
+            build_message(email, s.mail_from),
+            hostname=s.smtp_host,
+            port=s.smtp_port,
+            username=s.smtp_username or None,
+            password=s.smtp_password or None,
+            start_tls=s.smtp_starttls,
+            timeout=s.smtp_timeout,
+        )
+
+
+def mailer_for(settings: Settings) -> Mailer:
+    if settings.mail_backend == "smtp":
+        return SmtpMailer(settings)
+    if settings.mail_backend == "memory":
+        return MemoryMailer(settings.mail_from)
+    return ConsoleMailer(settings.mail_from, settings.mail_dir)
