@@ -170,7 +170,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Run the web app. On SQLite, migrations are applied first; on "
         "PostgreSQL, start-up stops if `roundtable migrate` has not been run.",
     )
-    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)"
+    )
     serve.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
     serve.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
     serve.add_argument("--demo", action="store_true", help="seed the demo people before serving")

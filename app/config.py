@@ -79,7 +79,10 @@ VARIABLES: dict[str, tuple[str, str]] = {
     "SMTP_STARTTLS": ("true", "Upgrade the SMTP connection with STARTTLS"),
     "SMTP_TIMEOUT": ("30", "Seconds to wait for the SMTP server"),
     "TIMEZONE": ("Europe/London", "The organisation's timezone, used when a group sets none"),
-    "SCHEDULER": ("on", "on runs reminders and clean-up inside `serve`; off leaves them to `worker`"),
+    "SCHEDULER": (
+        "on",
+        "on runs reminders and clean-up inside `serve`; off leaves them to `worker`",
+    ),
     "ALLOWED_EMAIL_DOMAINS": ("", "Comma-separated email domains that may register; empty: anyone"),
     "FORWARDED_ALLOW_IPS": (
         "127.0.0.1",

@@ -32,7 +32,7 @@ class _ClosingSQLiteTransaction(SQLiteTransaction):
 
 
 class RoundtableSQLiteEngine(SQLiteEngine):
-    def transaction(  # type: ignore[override]
+    def transaction(
         self,
         transaction_type: TransactionType = TransactionType.immediate,
         allow_nested: bool = True,

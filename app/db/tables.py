@@ -11,6 +11,7 @@ from piccolo.columns import (
     Boolean,
     Bytea,
     ForeignKey,
+    Serial,
     Text,
     Timestamptz,
     Varchar,
@@ -21,6 +22,7 @@ from piccolo.table import Table
 
 
 class User(Table, tablename="rt_user"):
+    id = Serial(primary_key=True)
     email = Varchar(length=254, unique=True)
     display_name = Varchar(length=100)
     pronouns = Varchar(length=40, default="")
@@ -36,12 +38,14 @@ class User(Table, tablename="rt_user"):
 class HttpSession(Table, tablename="rt_http_session"):
     """Server-side session data, shared by every web instance."""
 
+    id = Serial(primary_key=True)
     key = Varchar(length=128, unique=True)
     value = Bytea()
     expires_at = Timestamptz(null=True, default=None, index=True)
 
 
 class PasswordReset(Table, tablename="rt_password_reset"):
+    id = Serial(primary_key=True)
     user = ForeignKey(references=User, on_delete=OnDelete.cascade, index=True)
     # Only a hash is kept, so a database leak gives no working link.
     token_hash = Varchar(length=64, unique=True)
@@ -51,6 +55,7 @@ class PasswordReset(Table, tablename="rt_password_reset"):
 
 
 class SignInAttempt(Table, tablename="rt_sign_in_attempt"):
+    id = Serial(primary_key=True)
     email = Varchar(length=254, index=True)
     address = Varchar(length=64, index=True)
     succeeded = Boolean(default=False)
@@ -58,6 +63,7 @@ class SignInAttempt(Table, tablename="rt_sign_in_attempt"):
 
 
 class AuditEvent(Table, tablename="rt_audit_event"):
+    id = Serial(primary_key=True)
     actor = ForeignKey(references=User, on_delete=OnDelete.set_null, null=True)
     action = Varchar(length=64, index=True)
     detail = Text(default="")

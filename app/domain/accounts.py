@@ -75,9 +75,7 @@ def name_error(name: str) -> str | None:
     return None
 
 
-def validate_registration(
-    registration: Registration, allowed_domains: tuple[str, ...]
-) -> Errors:
+def validate_registration(registration: Registration, allowed_domains: tuple[str, ...]) -> Errors:
     errors: Errors = {}
     if message := name_error(registration.display_name):
         errors["display_name"] = message

@@ -139,7 +139,9 @@ async def authenticate(email: str, password: str, address: str, now: datetime) -
         SignInAttempt(email=email, address=address, succeeded=ok, attempted_at=now)
     )
     if not ok or row is None:
-        raise FormErrors({"password": "That email and password don't match. Check both and try again."})
+        raise FormErrors(
+            {"password": "That email and password don't match. Check both and try again."}
+        )
     # A success clears this account's count, so a colleague who finally remembers is
     # not locked out by their own earlier typos.
     await SignInAttempt.delete().where(
@@ -196,9 +198,7 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-async def request_password_reset(
-    email: str, now: datetime, mailer: Mailer, base_url: str
-) -> None:
+async def request_password_reset(email: str, now: datetime, mailer: Mailer, base_url: str) -> None:
     """Email a reset link if the address has an account; say nothing either way."""
     email = rules.normalise_email(email)
     if message := rules.email_error(email):
@@ -274,21 +274,18 @@ async def ensure_account(
     if errors:
         raise FormErrors(errors)
     password_hash = await hash_password(password)
-    await (
-        User.insert(
-            User(
-                email=email,
-                display_name=display_name,
-                password_hash=password_hash,
-                role=role,
-                timezone=timezone,
-            )
+    await User.insert(
+        User(
+            email=email,
+            display_name=display_name,
+            password_hash=password_hash,
+            role=role,
+            timezone=timezone,
         )
-        .on_conflict(
-            target=User.email,
-            action="DO UPDATE",
-            values=[User.display_name, User.password_hash, User.role, User.is_active],
-        )
+    ).on_conflict(
+        target=User.email,
+        action="DO UPDATE",
+        values=[User.display_name, User.password_hash, User.role, User.is_active],
     )
     row = await User.select(*_ACCOUNT_COLUMNS).where(User.email == email).first()
     assert row is not None

@@ -16,7 +16,9 @@ def _seconds(value: int | timedelta | None) -> int | None:
 
 
 class DatabaseSessionStore(Store):
-    async def set(self, key: str, value: str | bytes, expires_in: int | timedelta | None = None) -> None:
+    async def set(
+        self, key: str, value: str | bytes, expires_in: int | timedelta | None = None
+    ) -> None:
         data = value.encode() if isinstance(value, str) else value
         seconds = _seconds(expires_in)
         expires_at = datetime.now(UTC) + timedelta(seconds=seconds) if seconds else None
@@ -60,9 +62,7 @@ class DatabaseSessionStore(Store):
         return await self.get(key) is not None
 
     async def expires_in(self, key: str) -> int | None:
-        row = (
-            await HttpSession.select(HttpSession.expires_at).where(HttpSession.key == key).first()
-        )
+        row = await HttpSession.select(HttpSession.expires_at).where(HttpSession.key == key).first()
         if row is None or row["expires_at"] is None:
             return None
         return int((row["expires_at"] - datetime.now(UTC)).total_seconds())
@@ -70,8 +70,6 @@ class DatabaseSessionStore(Store):
 
 async def prune_expired_sessions(now: datetime) -> int:
     removed = (
-        await HttpSession.delete()
-        .where(HttpSession.expires_at < now)
-        .returning(HttpSession.id)
+        await HttpSession.delete().where(HttpSession.expires_at < now).returning(HttpSession.id)
     )
     return len(removed)

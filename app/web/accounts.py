@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Request, get, post
 from litestar.datastructures import State
-from litestar.params import Parameter
+from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Template
 
 from app.domain.accounts import TIMEZONES, Profile, Registration, normalise_email
@@ -61,7 +61,8 @@ async def register(request: AnyRequest, state: State) -> Template | Redirect:
 
 @get("/sign-in", name="sign_in")
 async def sign_in_form(
-    request: AnyRequest, next_path: str | None = Parameter(query="next", default=None)
+    request: AnyRequest,
+    next_path: Annotated[str | None, QueryParameter(name="next")] = None,
 ) -> Template:
     return page(request, "accounts/sign_in.html", form=Form(), next=safe_next(next_path))
 
@@ -104,24 +105,32 @@ async def forgot_submit(request: AnyRequest, state: State) -> Template:
             values["email"], utcnow(), state.mailer, state.settings.base_url
         )
     except FormErrors as e:
-        return page(request, "accounts/forgot.html", status_code=422, form=Form(values, e.errors), sent=False)
+        return page(
+            request,
+            "accounts/forgot.html",
+            status_code=422,
+            form=Form(values, e.errors),
+            sent=False,
+        )
     return page(request, "accounts/forgot.html", form=Form(values), sent=True)
 
 
 @get("/password/reset/{token:str}", name="reset_password")
-async def reset_form(request: AnyRequest, token: str) -> Template:
+async def reset_form(request: AnyRequest, token: FromPath[str]) -> Template:
     valid = await accounts.reset_link_is_valid(token, utcnow())
     status = 200 if valid else 410
     return page(request, "accounts/reset.html", status_code=status, form=Form(), valid=valid)
 
 
 @post("/password/reset/{token:str}")
-async def reset_submit(request: AnyRequest, token: str) -> Template | Redirect:
+async def reset_submit(request: AnyRequest, token: FromPath[str]) -> Template | Redirect:
     values = await read_form(request, "new_password")
     try:
         account = await accounts.reset_password(token, values["new_password"], utcnow())
     except FormErrors as e:
-        return page(request, "accounts/reset.html", status_code=422, form=Form({}, e.errors), valid=True)
+        return page(
+            request, "accounts/reset.html", status_code=422, form=Form({}, e.errors), valid=True
+        )
     except accounts.InvalidResetLink:
         return page(request, "accounts/reset.html", status_code=410, form=Form(), valid=False)
     sign_in(request, account)
@@ -149,9 +158,15 @@ async def change_password(request: AnyRequest) -> Template | Redirect:
     return see_other("/account/profile")
 
 
-def _profile_page(request: AnyRequest, form: Form, status_code: int = 200, saved: bool = False) -> Template:
-    template = "accounts/_profile_form.html" if is_fragment_request(request) else "accounts/profile.html"
-    return page(request, template, status_code=status_code, form=form, timezones=TIMEZONES, saved=saved)
+def _profile_page(
+    request: AnyRequest, form: Form, status_code: int = 200, saved: bool = False
+) -> Template:
+    template = (
+        "accounts/_profile_form.html" if is_fragment_request(request) else "accounts/profile.html"
+    )
+    return page(
+        request, template, status_code=status_code, form=form, timezones=TIMEZONES, saved=saved
+    )
 
 
 @get("/account/profile", name="profile", guards=[requires_account])

@@ -23,10 +23,11 @@ class SessionAccountMiddleware(AbstractAuthenticationMiddleware):
     async def authenticate_request(
         self, connection: ASGIConnection[Any, Any, Any, Any]
     ) -> AuthenticationResult:
-        session = connection.scope.get("session") or {}
-        user_id = session.get(_USER_ID) if isinstance(session, dict) else None
+        session = connection.scope.get("session")
+        data: dict[str, Any] = session if isinstance(session, dict) else {}
+        user_id = data.get(_USER_ID)
         account = await get_account(user_id) if isinstance(user_id, int) else None
-        if account is not None and session.get(_FINGERPRINT) != account.password_fingerprint:
+        if account is not None and data.get(_FINGERPRINT) != account.password_fingerprint:
             # The password changed elsewhere: this session is over.
             account = None
             connection.clear_session()
@@ -52,6 +53,8 @@ def sign_in(connection: ASGIConnection[Any, Any, Any, Any], account: Account) ->
 
 
 def sign_out(connection: ASGIConnection[Any, Any, Any, Any]) -> None:
+    # Rotated as well as cleared: a flash message set after this starts a new session.
+    rotate_session_id(connection)
     connection.clear_session()
     connection.scope["user"] = None
 

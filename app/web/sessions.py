@@ -28,9 +28,13 @@ def rotate_session_id(connection: ASGIConnection[Any, Any, Any, Any]) -> None:
 
 
 class RotatingSessionBackend(ServerSideSessionBackend):
-    async def load_from_connection(self, connection: ASGIConnection[Any, Any, Any, Any]) -> dict[str, Any]:
+    async def load_from_connection(
+        self, connection: ASGIConnection[Any, Any, Any, Any]
+    ) -> dict[str, Any]:
         data = await super().load_from_connection(connection)
-        connection.scope["state"][_LOADED] = self.serialize_data(data, connection.scope) if data else None
+        connection.scope["state"][_LOADED] = (
+            self.serialize_data(data, connection.scope) if data else None
+        )
         return data
 
     async def store_in_message(
@@ -53,7 +57,9 @@ class RotatingSessionBackend(ServerSideSessionBackend):
                 await self.delete(existing, store=store)
                 headers.add(
                     "Set-Cookie",
-                    Cookie(value="null", key=self.config.key, expires=0, **cookie_params).to_header(header=""),
+                    Cookie(value="null", key=self.config.key, expires=0, **cookie_params).to_header(
+                        header=""
+                    ),
                 )
             return
 
@@ -68,7 +74,8 @@ class RotatingSessionBackend(ServerSideSessionBackend):
         assert session_id is not None
         await self.set(session_id=session_id, data=data, store=store)
         headers.add(
-            "Set-Cookie", Cookie(value=session_id, key=self.config.key, **cookie_params).to_header(header="")
+            "Set-Cookie",
+            Cookie(value=session_id, key=self.config.key, **cookie_params).to_header(header=""),
         )
 
 

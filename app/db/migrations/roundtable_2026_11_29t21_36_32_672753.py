@@ -28,7 +28,7 @@ class User(Table, tablename="rt_user", schema=None):
 
 ID = "2026-11-29T21:36:32:672753"
 VERSION = "1.38.0"
-DESCRIPTION = "True"
+DESCRIPTION = "Accounts, sessions, password resets, sign-in attempts and audit events"
 
 
 async def forwards():

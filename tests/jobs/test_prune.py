@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from app.db.tables import PasswordReset, SignInAttempt
+from app.services.session_store import DatabaseSessionStore
+from jobs import prune
+from jobs.scheduler import SCHEDULE, build_scheduler, run_all_once
+from tests.conftest import make_settings
+
+
+async def test_pruning_removes_expired_and_used_rows_and_keeps_live_ones(make_account) -> None:
+    account = await make_account("bob@example.org")
+    now = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
+    await PasswordReset.insert(
+        PasswordReset(user=account.id, token_hash="a" * 64, expires_at=now - timedelta(minutes=1)),
+        PasswordReset(
+            user=account.id, token_hash="b" * 64, expires_at=now + timedelta(hours=1), used_at=now
+        ),
+        PasswordReset(user=account.id, token_hash="c" * 64, expires_at=now + timedelta(hours=1)),
+    )
+    await SignInAttempt.insert(
+        SignInAttempt(
+            email="x@example.org", address="1.2.3.4", attempted_at=now - timedelta(days=2)
+        ),
+        SignInAttempt(
+            email="x@example.org", address="1.2.3.4", attempted_at=now - timedelta(hours=1)
+        ),
+    )
+    assert await prune.run_once(now) == 3
+    assert await PasswordReset.select(PasswordReset.token_hash) == [{"token_hash": "c" * 64}]
+    assert await SignInAttempt.count() == 1
+    assert await prune.run_once(now) == 0
+
+
+async def test_one_pass_of_the_worker_runs_every_job(db: str) -> None:
+    await DatabaseSessionStore().set("gone", "x", expires_in=1)
+    results = await run_all_once()
+    assert set(results) == set(SCHEDULE)
+
+
+def test_the_schedule_is_static_coalesced_and_never_overlaps() -> None:
+    scheduler = build_scheduler(make_settings())
+    jobs = scheduler.get_jobs()
+    assert {job.id for job in jobs} == set(SCHEDULE)
+    for job in jobs:
+        assert job.coalesce is True
+        assert job.max_instances == 1
