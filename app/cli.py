@@ -43,7 +43,11 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     from app.db.migrate import apply_migrations
 
     settings = _settings()
-    _with_database(settings, lambda: apply_migrations(settings.database_url))
+    try:
+        _with_database(settings, lambda: apply_migrations(settings.database_url))
+    except Exception as e:  # a person runs this by hand: one clear line, then stop
+        print(f"roundtable: migration failed: {e}", file=sys.stderr)
+        return 1
     print("Database is up to date.")
     return 0
 

@@ -10,7 +10,9 @@ from __future__ import annotations
 from piccolo.columns import (
     Boolean,
     Bytea,
+    Date,
     ForeignKey,
+    Integer,
     Serial,
     Text,
     Timestamptz,
@@ -62,12 +64,93 @@ class SignInAttempt(Table, tablename="rt_sign_in_attempt"):
     attempted_at = Timestamptz(index=True)
 
 
+class Group(Table, tablename="rt_group"):
+    id = Serial(primary_key=True)
+    kind = Varchar(length=24, index=True)
+    # Which network (bme, lgbtqi, ...) describes the group, never its members.
+    network = Varchar(length=24, default="")
+    name = Varchar(length=120)
+    purpose = Text(default="")
+    visibility = Varchar(length=12, default="listed", index=True)
+    join_policy = Varchar(length=12, default="open")
+    member_list = Varchar(length=12, default="members")
+    capacity = Integer(null=True, default=None)
+    term_starts = Date(null=True, default=None)
+    term_ends = Date(null=True, default=None)
+    meets = Varchar(length=12, default="in_person")
+    ground_rules = Text(default="")
+    ground_rules_version = Integer(default=1)
+    facilitation = Varchar(length=16, default="rotating")
+    discreet = Boolean(default=False)
+    timezone = Varchar(length=64, default="Europe/London")
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class Membership(Table, tablename="rt_membership"):
+    id = Serial(primary_key=True)
+    group = ForeignKey(references=Group, on_delete=OnDelete.cascade, index=True)
+    user = ForeignKey(references=User, on_delete=OnDelete.cascade, index=True)
+    role = Varchar(length=12, default="member")
+    status = Varchar(length=12, default="active", index=True)
+    joined_at = Timestamptz()
+    left_at = Timestamptz(null=True, default=None)
+    removal_reason = Text(default="")
+    accepted_rules_version = Integer(default=0)
+    opted_out_of_leading = Boolean(default=False)
+
+
+class JoinRequest(Table, tablename="rt_join_request"):
+    id = Serial(primary_key=True)
+    group = ForeignKey(references=Group, on_delete=OnDelete.cascade, index=True)
+    user = ForeignKey(references=User, on_delete=OnDelete.cascade, index=True)
+    message = Text(default="")
+    status = Varchar(length=12, default="pending", index=True)
+    accepted_rules_version = Integer(default=0)
+    decision_message = Text(default="")
+    decided_by = ForeignKey(references=User, on_delete=OnDelete.set_null, null=True)
+    created_at = Timestamptz()
+    decided_at = Timestamptz(null=True, default=None)
+
+
+class Invitation(Table, tablename="rt_invitation"):
+    id = Serial(primary_key=True)
+    group = ForeignKey(references=Group, on_delete=OnDelete.cascade, index=True)
+    token = Varchar(length=64, unique=True)
+    created_by = ForeignKey(references=User, on_delete=OnDelete.set_null, null=True)
+    single_use = Boolean(default=True)
+    uses = Integer(default=0)
+    expires_at = Timestamptz()
+    revoked_at = Timestamptz(null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class Notification(Table, tablename="rt_notification"):
+    id = Serial(primary_key=True)
+    user = ForeignKey(references=User, on_delete=OnDelete.cascade, index=True)
+    text = Text()
+    link = Varchar(length=255, default="")
+    created_at = Timestamptz(index=True)
+    read_at = Timestamptz(null=True, default=None)
+
+
 class AuditEvent(Table, tablename="rt_audit_event"):
     id = Serial(primary_key=True)
     actor = ForeignKey(references=User, on_delete=OnDelete.set_null, null=True)
+    group = ForeignKey(references=Group, on_delete=OnDelete.cascade, null=True, index=True)
     action = Varchar(length=64, index=True)
     detail = Text(default="")
     occurred_at = Timestamptz(default=TimestamptzNow(), index=True)
 
 
-ALL_TABLES: tuple[type[Table], ...] = (User, HttpSession, PasswordReset, SignInAttempt, AuditEvent)
+ALL_TABLES: tuple[type[Table], ...] = (
+    User,
+    HttpSession,
+    PasswordReset,
+    SignInAttempt,
+    Group,
+    Membership,
+    JoinRequest,
+    Invitation,
+    Notification,
+    AuditEvent,
+)
