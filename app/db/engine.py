@@ -78,3 +78,20 @@ async def open_engine(engine: Engine[Any]) -> None:
 async def close_engine(engine: Engine[Any]) -> None:
     if isinstance(engine, PostgresEngine):
         await engine.close_connection_pool()
+
+
+async def lock_row(table: type[Any], row_id: int) -> None:
+    """Serialise writers on one row for the rest of the current transaction.
+
+    PostgreSQL takes a row lock. SQLite needs nothing more: every transaction here began
+    with BEGIN IMMEDIATE, which already holds the database's single write lock.
+    """
+    if isinstance(table._meta.db, PostgresEngine):
+        await table.select(table.id).where(table.id == row_id).lock_rows()
+
+
+def write_transaction() -> Any:
+    """A transaction on the app's engine: BEGIN IMMEDIATE on SQLite, plain on PostgreSQL."""
+    from app.db.tables import Group
+
+    return Group._meta.db.transaction()

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from app.db.engine import write_transaction
 from app.db.tables import AuditEvent, PasswordReset, SignInAttempt, User
 from app.domain import accounts as rules
 from app.mail import Mailer, render
@@ -155,7 +156,7 @@ async def authenticate(email: str, password: str, address: str, now: datetime) -
 
 async def _set_password(user_id: int, password: str, action: str) -> Account:
     password_hash = await hash_password(password)
-    async with User._meta.db.transaction():
+    async with write_transaction():
         await User.update({User.password_hash: password_hash}).where(User.id == user_id)
         await AuditEvent.insert(AuditEvent(actor=user_id, action=action))
     account = await get_account(user_id)
@@ -242,7 +243,7 @@ class InvalidResetLink(Exception):
 async def reset_password(token: str, new_password: str, now: datetime) -> Account:
     if message := rules.password_error(new_password):
         raise FormErrors({"new_password": message})
-    async with PasswordReset._meta.db.transaction():
+    async with write_transaction():
         # The conditional update is the claim: of two tabs using one link, one wins.
         claimed = (
             await PasswordReset.update({PasswordReset.used_at: now})
