@@ -20,11 +20,12 @@ from app.config import Settings, load_settings
 from app.db.engine import bind_tables, close_engine, engine_for, open_engine
 from app.mail import mailer_for
 from app.paths import STATIC
+from app.services.errors import NotFound
 from app.services.session_store import DatabaseSessionStore
 from app.templating import environment
-from app.web import accounts, pages
+from app.web import accounts, groups, invitations, membership, notifications, oversight, pages
 from app.web.auth import SessionAccountMiddleware
-from app.web.errors import http_error, server_error
+from app.web.errors import http_error, not_found, server_error
 from app.web.security import add_security_headers
 from app.web.sessions import RotatingSessionConfig
 
@@ -79,6 +80,11 @@ def create_app(settings: Settings, *, run_scheduler: bool | None = None) -> Lite
             pages.home,
             pages.healthz,
             *accounts.HANDLERS,
+            *groups.HANDLERS,
+            *membership.HANDLERS,
+            *invitations.HANDLERS,
+            *oversight.HANDLERS,
+            *notifications.HANDLERS,
             create_static_files_router(
                 path="/static",
                 directories=[STATIC],
@@ -102,7 +108,11 @@ def create_app(settings: Settings, *, run_scheduler: bool | None = None) -> Lite
             engine_callback=template_engine_callback,
         ),
         plugins=[HTMXPlugin()],
-        exception_handlers={HTTPException: http_error, Exception: server_error},
+        exception_handlers={
+            HTTPException: http_error,
+            NotFound: not_found,
+            Exception: server_error,
+        },
         before_send=[add_security_headers],
         openapi_config=None,
         logging_config=None,

@@ -291,3 +291,12 @@ async def ensure_account(
     row = await User.select(*_ACCOUNT_COLUMNS).where(User.email == email).first()
     assert row is not None
     return _account(row)
+
+
+async def delete_account(account: Account, password: str, now: datetime) -> None:
+    from app.services.membership import erase_account
+
+    row = await User.select(User.password_hash).where(User.id == account.id).first()
+    if not row or not await verify_password(row["password_hash"], password):
+        raise FormErrors({"password": "That isn't your password."})
+    await erase_account(account, now)

@@ -6,6 +6,7 @@ of queries, however many groups or members there are.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -64,7 +65,9 @@ class GroupView:
 
     @property
     def rules_list(self) -> list[str]:
-        return [line for line in self.ground_rules.splitlines() if line.strip()]
+        # Shown as an ordered list, so any numbering typed into the text is dropped.
+        lines = (line.strip() for line in self.ground_rules.splitlines())
+        return [re.sub(r"^\d+[.)]\s*", "", line) for line in lines if line]
 
 
 GROUP_COLUMNS = (
@@ -252,6 +255,43 @@ async def members_page(
     if not rules.can_see_members(group.member_list, standing):
         raise NotFound()
     return group, standing, await _members(group.id)
+
+
+@dataclass(frozen=True)
+class PendingRequest:
+    id: int
+    name: str
+    pronouns: str
+    message: str
+    created_at: datetime
+
+
+async def pending_requests(
+    group_id: int, officer: Account, now: datetime
+) -> tuple[GroupView, list[PendingRequest]]:
+    group = await officer_group(group_id, officer, now)
+    rows = (
+        await JoinRequest.select(
+            JoinRequest.id,
+            JoinRequest.user.display_name.as_alias("name"),
+            JoinRequest.user.pronouns.as_alias("pronouns"),
+            JoinRequest.message,
+            JoinRequest.created_at,
+        )
+        .where((JoinRequest.group == group_id) & (JoinRequest.status == "pending"))
+        .order_by(JoinRequest.created_at)
+    )
+    return group, [PendingRequest(**row) for row in rows]
+
+
+async def member_for_officer(
+    group_id: int, membership_id: int, officer: Account, now: datetime
+) -> tuple[GroupView, MemberView]:
+    group = await officer_group(group_id, officer, now)
+    for member in await _members(group_id):
+        if member.membership_id == membership_id and member.user_id != officer.id:
+            return group, member
+    raise NotFound()
 
 
 @dataclass(frozen=True)

@@ -454,7 +454,7 @@ async def accept_rules(group_id: int, account: Account, now: datetime) -> GroupV
     return group
 
 
-async def delete_account(account: Account, now: datetime) -> None:
+async def erase_account(account: Account, now: datetime) -> None:
     """Leave every group (passing on any convenor role) and erase the person's details.
 
     The row stays, renamed "Former member", so what they wrote remains readable.

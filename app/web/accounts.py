@@ -195,7 +195,26 @@ async def profile_submit(request: AnyRequest) -> Template | Redirect:
     return see_other("/account/profile")
 
 
+@get("/account/delete", name="delete_account", guards=[requires_account])
+async def delete_form(request: AnyRequest) -> Template:
+    return page(request, "accounts/delete.html", form=Form())
+
+
+@post("/account/delete", guards=[requires_account])
+async def delete_submit(request: AnyRequest) -> Template | Redirect:
+    values = await read_form(request, "password")
+    try:
+        await accounts.delete_account(signed_in(request), values["password"], utcnow())
+    except FormErrors as e:
+        return page(request, "accounts/delete.html", status_code=422, form=Form({}, e.errors))
+    sign_out(request)
+    flash(request, "Your account has been deleted. Thank you for taking part.")
+    return see_other("/")
+
+
 HANDLERS = [
+    delete_form,
+    delete_submit,
     register_form,
     register,
     sign_in_form,

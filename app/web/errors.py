@@ -7,7 +7,7 @@ from typing import Any
 from urllib.parse import quote
 
 from litestar import Request, Response
-from litestar.exceptions import HTTPException
+from litestar.exceptions import HTTPException, NotFoundException
 from litestar.response import Redirect
 
 from app.web.render import is_fragment_request, page
@@ -41,3 +41,8 @@ def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[
 def server_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     log.exception("Unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return page(request, "errors/500.html", status_code=500, status=500)
+
+
+def not_found(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """A service's NotFound: the same page as a missing route, so nothing is revealed."""
+    return http_error(request, NotFoundException())

@@ -8,12 +8,16 @@ from litestar import Request, get
 from litestar.response import Response, Template
 
 from app.services.health import database_state
+from app.services.home import home_view
+from app.web.auth import current_account
 from app.web.render import page
 
 
 @get("/", name="home")
 async def home(request: Request[Any, Any, Any]) -> Template:
-    return page(request, "pages/home.html")
+    account = current_account(request)
+    view = await home_view(account) if account else None
+    return page(request, "pages/home.html", home=view)
 
 
 @get("/healthz", name="healthz", exclude_from_csrf=True)
