@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from app.cli import build_parser
-from app.db.tables import User
-from app.services.demo import DEMO_PASSWORD, DEMO_PEOPLE
+from app.db.tables import Group, JoinRequest, Membership, User
+from app.services.demo import COLLEAGUES, DEMO_GROUPS, DEMO_PASSWORD, DEMO_PEOPLE
 from tests.conftest import DATABASE_URL, IS_SQLITE
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,7 +47,10 @@ async def test_the_demo_can_be_seeded_twice_and_leaves_one_copy(db: str, tmp_pat
         result = run_cli("demo", tmp=tmp_path)
         assert result.returncode == 0, result.stderr
     emails = sorted(r["email"] for r in await User.select(User.email))
-    assert emails == sorted(p.email for p in DEMO_PEOPLE)
+    assert emails == sorted(p.email for p in DEMO_PEOPLE + COLLEAGUES)
+    assert await Group.count() == len(DEMO_GROUPS)
+    assert await Membership.count() == sum(len(g.members) for g in DEMO_GROUPS)
+    assert await JoinRequest.count() == 1
     roles = {r["email"]: r["role"] for r in await User.select(User.email, User.role)}
     assert roles["olga@example.org"] == "organiser"
     assert roles["adam@example.org"] == "admin"

@@ -1,10 +1,19 @@
-"""Demo data: the five people the README lists. Running it twice leaves one copy."""
+"""Demo data: the people the README lists and a group of each kind.
+
+Running it twice leaves one copy: people are matched by email, groups by name, and
+memberships by the (group, person) pair.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import secrets
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, timedelta
 
-from app.services.accounts import ensure_account
+from app.db.tables import Group, Invitation, JoinRequest, Membership
+from app.domain.groups import defaults_for
+from app.services.accounts import Account, ensure_account
+from app.services.membership import create_group
 
 DEMO_PASSWORD = "roundtable-demo"
 
@@ -25,8 +34,138 @@ DEMO_PEOPLE = (
     DemoPerson("adam@example.org", "Adam Adeyemi", "admin", "admin"),
 )
 
+# Colleagues who fill the groups out, so that counts and lists look like a real service.
+COLLEAGUES = (
+    DemoPerson("dev@example.org", "Dev Patel", "member", "colleague"),
+    DemoPerson("erin@example.org", "Erin Evans", "member", "colleague"),
+    DemoPerson("femi@example.org", "Femi Adebayo", "member", "colleague"),
+    DemoPerson("grace@example.org", "Grace Green", "member", "colleague"),
+    DemoPerson("hamid@example.org", "Hamid Hussain", "member", "colleague"),
+    DemoPerson("iris@example.org", "Iris Ilori", "member", "colleague"),
+)
 
-async def seed_demo() -> int:
-    for person in DEMO_PEOPLE:
-        await ensure_account(person.email, person.name, DEMO_PASSWORD, person.role)
-    return len(DEMO_PEOPLE)
+
+@dataclass(frozen=True)
+class DemoGroup:
+    kind: str
+    name: str
+    purpose: str
+    members: tuple[str, ...]  # emails; the first is the convenor
+    network: str = ""
+    meets: str = "in_person"
+
+
+DEMO_GROUPS = (
+    DemoGroup(
+        "peer_support",
+        "Night shift peer support",
+        "For staff who work nights in residential and home care: a monthly space to talk about "
+        "what the work asks of us, and to support each other.",
+        ("alice@example.org", "bob@example.org", "dev@example.org", "erin@example.org"),
+        meets="hybrid",
+    ),
+    DemoGroup(
+        "staff_network",
+        "LGBTQI+ staff network",
+        "A network for lesbian, gay, bisexual, trans, queer and intersex staff, and allies.",
+        ("alice@example.org", "bob@example.org", "femi@example.org"),
+        network="lgbtqi",
+        meets="online",
+    ),
+    DemoGroup(
+        "staff_network",
+        "BME staff network",
+        "A network for Black, Asian and minority ethnic staff, and allies: peer support and a "
+        "voice into the organisation.",
+        (
+            "alice@example.org",
+            "bob@example.org",
+            "dev@example.org",
+            "femi@example.org",
+            "hamid@example.org",
+            "iris@example.org",
+        ),
+        network="bme",
+        meets="hybrid",
+    ),
+    DemoGroup(
+        "reflective_forum",
+        "Stories from practice",
+        "A monthly reflective forum for all staff: a panel shares stories from practice, then "
+        "we reflect together.",
+        ("alice@example.org", "grace@example.org", "erin@example.org"),
+    ),
+    DemoGroup(
+        "action_learning",
+        "New supervisors' action learning set",
+        "For staff in their first year of supervising others.",
+        ("alice@example.org", "bob@example.org", "grace@example.org", "hamid@example.org"),
+    ),
+)
+
+
+async def seed_demo(now: datetime | None = None) -> int:
+    now = now or datetime.now(UTC)
+    people: dict[str, Account] = {}
+    for person in DEMO_PEOPLE + COLLEAGUES:
+        people[person.email] = await ensure_account(
+            person.email, person.name, DEMO_PASSWORD, person.role
+        )
+    for demo in DEMO_GROUPS:
+        await _seed_group(demo, people, now)
+    await _seed_extras(people, now)
+    return len(people)
+
+
+async def _seed_group(demo: DemoGroup, people: dict[str, Account], now: datetime) -> int:
+    existing = await Group.select(Group.id).where(Group.name == demo.name).first()
+    if existing:
+        group_id: int = existing["id"]
+    else:
+        settings = defaults_for(demo.kind, now.date())
+        settings = replace(settings, name=demo.name, purpose=demo.purpose, meets=demo.meets)
+        if demo.network:
+            settings = replace(settings, network=demo.network)
+        group_id = await create_group(people[demo.members[0]], settings, "Europe/London", now)
+    for n, email in enumerate(demo.members[1:], start=1):
+        await Membership.insert(
+            Membership(
+                group=group_id,
+                user=people[email].id,
+                joined_at=now - timedelta(days=60 - n),
+                accepted_rules_version=1,
+            )
+        ).on_conflict(action="DO NOTHING")
+    return group_id
+
+
+async def _seed_extras(people: dict[str, Account], now: datetime) -> None:
+    peer = await Group.select(Group.id).where(Group.name == DEMO_GROUPS[0].name).first()
+    als = await Group.select(Group.id).where(Group.name == DEMO_GROUPS[-1].name).first()
+    assert peer and als
+    # Someone waiting for Alice's answer, so the requests page has something to decide.
+    iris = people["iris@example.org"].id
+    asked = await JoinRequest.exists().where(
+        (JoinRequest.group == peer["id"]) & (JoinRequest.user == iris)
+    )
+    if not asked:
+        await JoinRequest.insert(
+            JoinRequest(
+                group=peer["id"],
+                user=iris,
+                message="I've just moved to nights and would value this.",
+                accepted_rules_version=1,
+                created_at=now,
+            )
+        )
+    if not await Invitation.exists().where(Invitation.group == als["id"]):
+        await Invitation.insert(
+            Invitation(
+                group=als["id"],
+                token=secrets.token_urlsafe(24),
+                created_by=people["alice@example.org"].id,
+                single_use=False,
+                expires_at=datetime.combine(date(2099, 1, 1), datetime.min.time(), UTC),
+                created_at=now,
+            )
+        )
