@@ -251,6 +251,12 @@ def can_see_members(member_list: str, standing: Standing) -> bool:
     return standing.is_member or standing.break_glass
 
 
+def can_see_convenors(member_list: str, standing: Standing) -> bool:
+    # A convenor of a private-list network is a member too: naming them to outsiders
+    # would say who belongs.
+    return member_list != "officers" or standing.is_member
+
+
 def shown_count(kind: str, count: int, standing: Standing | None = None) -> int | None:
     """The member count a person may see, or None where it must not be shown at all."""
     if standing is not None and standing.is_officer:
