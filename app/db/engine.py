@@ -80,13 +80,17 @@ async def close_engine(engine: Engine[Any]) -> None:
         await engine.close_connection_pool()
 
 
+def is_postgres(table: type[Any]) -> bool:
+    return isinstance(table._meta.db, PostgresEngine)
+
+
 async def lock_row(table: type[Any], row_id: int) -> None:
     """Serialise writers on one row for the rest of the current transaction.
 
     PostgreSQL takes a row lock. SQLite needs nothing more: every transaction here began
     with BEGIN IMMEDIATE, which already holds the database's single write lock.
     """
-    if isinstance(table._meta.db, PostgresEngine):
+    if is_postgres(table):
         await table.select(table.id).where(table.id == row_id).lock_rows()
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from piccolo.query.functions.aggregate import Count
 
+from app.db.engine import is_postgres
 from app.db.tables import Group, JoinRequest, Membership
 from app.domain import groups as rules
 from app.domain.groups import Standing
@@ -341,7 +342,11 @@ async def directory(account: Account, filters: DirectoryFilters) -> list[Directo
         where &= Group.meets.is_in(["in_person", "hybrid"])
     if filters.q:
         pattern = f"%{filters.q.replace('%', '').replace('_', '')}%"
-        where &= Group.name.ilike(pattern) | Group.purpose.ilike(pattern)
+        # SQLite's LIKE already ignores case; PostgreSQL needs ILIKE.
+        if is_postgres(Group):
+            where &= Group.name.ilike(pattern) | Group.purpose.ilike(pattern)
+        else:
+            where &= Group.name.like(pattern) | Group.purpose.like(pattern)
     rows = (
         await Group.select(*GROUP_COLUMNS).where(where).order_by(Group.name).limit(DIRECTORY_LIMIT)
     )

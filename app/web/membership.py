@@ -46,7 +46,8 @@ async def join(request: AnyRequest, group_id: FromPath[int]) -> Template | Redir
     except FormErrors as e:
         return await _again(request, group_id, values, e.errors)
     except GroupFull:
-        return await _again(request, group_id, values, {"accept_rules": FULL})
+        # The panel itself now says the group is full; nothing to fix in the form.
+        return await render_group(request, group_id, status_code=409)
     return await _done(request, group_id, f"You have joined {group.name}.")
 
 
