@@ -10,7 +10,7 @@ from typing import Any
 
 from litestar import Request, get, post
 from litestar.params import FromPath
-from litestar.response import Redirect, Template
+from litestar.response import Redirect, Response, Template
 
 from app.services import groups, membership
 from app.services.errors import FormErrors
@@ -76,11 +76,18 @@ async def withdraw(request: AnyRequest, group_id: FromPath[int]) -> Template | R
 
 
 @post("/groups/{group_id:int}/leave", guards=[requires_account])
-async def leave(request: AnyRequest, group_id: FromPath[int]) -> Redirect:
+async def leave(
+    request: AnyRequest, group_id: FromPath[int]
+) -> Template | Response[str] | Redirect:
     group = await membership.leave(group_id, signed_in(request), utcnow())
-    flash(request, f"You have left {group.name}.")
-    # After leaving, an unlisted group's page is no longer there for this person.
-    return see_other(f"/groups/{group_id}" if group.listed else "/")
+    message = f"You have left {group.name}."
+    if group.listed:
+        return await _done(request, group_id, message)
+    # An unlisted group's page is no longer there for this person: go home instead.
+    flash(request, message)
+    if is_fragment_request(request):
+        return Response(content="", status_code=204, headers={"HX-Redirect": "/"})
+    return see_other("/")
 
 
 @post("/groups/{group_id:int}/rules/accept", guards=[requires_account])

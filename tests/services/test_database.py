@@ -66,3 +66,25 @@ async def test_a_write_that_cannot_get_the_lock_leaks_no_thread(db: str) -> None
         blocker.close()
     await anyio.lowlevel.checkpoint()
     assert threading.active_count() <= before + 1
+
+
+def test_no_table_has_a_column_for_a_protected_characteristic() -> None:
+    from app.db.tables import ALL_TABLES
+
+    forbidden = (
+        "ethnic",
+        "race",
+        "disab",
+        "sexual",
+        "orientation",
+        "religio",
+        "faith",
+        "gender",
+        "sex",
+        "trans",
+        "belief",
+    )
+    for table in ALL_TABLES:
+        for column in table._meta.columns:
+            name = column._meta.name.lower()
+            assert not any(word in name for word in forbidden), f"{table.__name__}.{name}"

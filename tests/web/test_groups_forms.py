@@ -188,3 +188,21 @@ async def test_deleting_an_account_needs_the_password_and_signs_out(
     assert done.status_code == 303
     assert "Your account has been deleted" in text_of((await client.get("/")).text)
     assert (await client.get("/account/profile")).status_code == 303
+
+
+async def test_leaving_a_listed_group_with_htmx_swaps_the_panel_and_an_unlisted_one_goes_home(
+    client: httpx.AsyncClient, make_account
+) -> None:
+    alice = await make_account("alice@example.org")
+    bob = await make_account("bob@example.org")
+    listed = await group_of("reflective_forum", alice, name="Stories")
+    hidden = await group_of("action_learning", alice, name="Set")
+    await add(listed, bob)
+    await add(hidden, bob)
+    await sign_in(client, "bob@example.org")
+    response = await htmx_post(client, f"/groups/{listed}/leave", {})
+    assert "You have left Stories." in response.text
+    assert "Join this group" in response.text
+    response = await htmx_post(client, f"/groups/{hidden}/leave", {})
+    assert response.headers["HX-Redirect"] == "/"
+    assert (await client.get(f"/groups/{hidden}")).status_code == 404
