@@ -28,12 +28,20 @@ async def test_a_visitor_sees_what_roundtable_is_and_how_to_start(
     assert 'href="/sign-in"' in response.text and 'href="/register"' in response.text
 
 
+def main_text(html: str) -> str:
+    """Only what is inside <main>: a heading stuck in <title> must not count."""
+    return text_of(html.split('<main id="main"', 1)[1].split("</main>", 1)[0])
+
+
 async def test_a_new_member_is_told_what_to_do_next(
     client: httpx.AsyncClient, make_account
 ) -> None:
-    await make_account("bob@example.org")
+    await make_account("bob@example.org", "Bob Brown")
     await sign_in(client, "bob@example.org")
-    words = text_of((await client.get("/")).text)
+    html = (await client.get("/")).text
+    assert "<title>Home – Roundtable</title>" in html
+    words = main_text(html)
+    assert "Hello, Bob Brown" in words
     assert "You are not in any groups yet." in words
     assert "Complete your profile" in words
 
