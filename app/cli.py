@@ -97,7 +97,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from app.db.migrate import apply_migrations, pending_migrations
-    from app.services.demo import seed_demo
+    from app.services.demo import DEMO_PASSWORD, seed_demo
 
     settings = _settings()
 
@@ -119,9 +119,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
+    print(f"Roundtable is starting on http://{args.host}:{args.port}", flush=True)
     if args.demo:
         os.environ["ROUNDTABLE_DEMO"] = "on"
-    print(f"Roundtable is starting on http://{args.host}:{args.port}", flush=True)
+        print(
+            f"Demo: sign in as alice@, bob@, carol@, olga@ or adam@example.org with the password "
+            f"{DEMO_PASSWORD!r}. Emails are printed here and kept in {settings.mail_dir}/.",
+            flush=True,
+        )
     uvicorn.run(
         "app.asgi:create_app_from_env",
         factory=True,
