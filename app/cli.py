@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
-import os
 import signal
 import sys
 from collections.abc import Awaitable, Callable
@@ -121,7 +120,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return 1
     print(f"Roundtable is starting on http://{args.host}:{args.port}", flush=True)
     if args.demo:
-        os.environ["ROUNDTABLE_DEMO"] = "on"
         print(
             f"Demo: sign in as alice@, bob@, carol@, olga@ or adam@example.org with the password "
             f"{DEMO_PASSWORD!r}. Emails are printed here and kept in {settings.mail_dir}/.",

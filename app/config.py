@@ -37,7 +37,6 @@ class Settings:
     scheduler: bool
     allowed_email_domains: tuple[str, ...]
     forwarded_allow_ips: str
-    demo: bool = False
 
     @property
     def is_sqlite(self) -> bool:
@@ -218,5 +217,4 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         scheduler=_flag("SCHEDULER", get("SCHEDULER")),
         allowed_email_domains=_domains(get("ALLOWED_EMAIL_DOMAINS")),
         forwarded_allow_ips=get("FORWARDED_ALLOW_IPS"),
-        demo=_flag("ROUNDTABLE_DEMO", env.get("ROUNDTABLE_DEMO", "off")),
     )
