@@ -37,7 +37,7 @@ SETTINGS_FIELDS = (
 )
 
 
-def _choices() -> dict[str, Any]:
+def form_choices() -> dict[str, Any]:
     return {
         "kinds": rules.KINDS,
         "kind_summaries": rules.KIND_SUMMARIES,
@@ -80,12 +80,12 @@ async def directory(
     entries = await groups.directory(signed_in(request), filters)
     template = "groups/_results.html" if is_fragment_request(request) else "groups/directory.html"
     form = Form({"q": filters.q, "kind": kind, "meets": meets, "space": space})
-    return page(request, template, entries=entries, form=form, **_choices())
+    return page(request, template, entries=entries, form=form, **form_choices())
 
 
 @get("/groups/new", name="new_group", guards=[requires_account])
 async def choose_kind(request: AnyRequest) -> Template:
-    return page(request, "groups/new.html", **_choices())
+    return page(request, "groups/new.html", **form_choices())
 
 
 def _kind_or_404(kind: str) -> str:
@@ -103,7 +103,7 @@ async def new_group_form(request: AnyRequest, kind: FromPath[str]) -> Template:
         kind=kind,
         form=Form(_form_values(defaults)),
         group=None,
-        **_choices(),
+        **form_choices(),
     )
 
 
@@ -122,7 +122,7 @@ async def create_group(
             kind=kind,
             form=form,
             group=None,
-            **_choices(),
+            **form_choices(),
         )
     group_id = await membership.create_group(
         signed_in(request), settings, state.settings.timezone, utcnow()
@@ -166,7 +166,7 @@ async def settings_form(request: AnyRequest, group_id: FromPath[int]) -> Templat
         kind=group.kind,
         form=Form(_form_values(group)),
         group=group,
-        **_choices(),
+        **form_choices(),
     )
 
 
@@ -189,7 +189,7 @@ async def save_settings(request: AnyRequest, group_id: FromPath[int]) -> Templat
             kind=group.kind,
             form=form,
             group=group,
-            **_choices(),
+            **form_choices(),
         )
     flash(request, "The group's settings have been saved.")
     return see_other(f"/groups/{group_id}")
