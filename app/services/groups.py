@@ -217,11 +217,12 @@ async def group_page(group_id: int, account: Account, now: datetime) -> GroupPag
     members = (
         await _members(group.id) if rules.can_see_members(group.member_list, standing) else None
     )
-    convenors = (
-        [m for m in members if m.role == "convenor"]
-        if members is not None
-        else await _members(group.id, role="convenor")
-    )
+    if members is not None:
+        convenors = [m for m in members if m.role == "convenor"]
+    elif rules.can_see_convenors(group.member_list, standing):
+        convenors = await _members(group.id, role="convenor")
+    else:
+        convenors = []
     pending_request = mine is None and bool(
         await JoinRequest.exists().where(
             (JoinRequest.group == group.id)

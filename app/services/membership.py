@@ -80,7 +80,7 @@ async def create_group(
 async def update_settings(
     group_id: int, account: Account, settings: GroupSettings, now: datetime
 ) -> None:
-    group = await officer_group(group_id, account, now)
+    await officer_group(group_id, account, now)
     values = _settings_values(settings)
     values.pop("kind")
     async with write_transaction():
@@ -112,9 +112,11 @@ async def update_settings(
             & (Membership.status == ACTIVE)
             & (Membership.user != account.id)
         )
+        # Named as saved, not as it was: a group made discreet just now is discreet already.
+        named = _name({"name": settings.name, "discreet": settings.discreet})
         await notify(
             [r["user"] for r in others],
-            f"The ground rules of {_name(group)} have changed. Please read and accept them.",
+            f"The ground rules of {named} have changed. Please read and accept them.",
             f"/groups/{group_id}",
             now,
         )
@@ -164,7 +166,8 @@ async def join(group_id: int, account: Account, accepted_rules: bool, now: datet
     group, standing, _ = await visible_group(group_id, account, now)
     if standing.is_member:
         return group
-    if group.join_policy != "open":
+    # Break-glass is an hour's recorded look, not a way to stay in an unlisted group.
+    if group.join_policy != "open" or (standing.break_glass and not group.listed):
         raise NotFound()
     if not accepted_rules:
         raise FormErrors({"accept_rules": RULES_ERROR})
@@ -218,6 +221,8 @@ async def request_to_join(
 
 
 async def withdraw_request(group_id: int, account: Account, now: datetime) -> None:
+    # Like every other group route: a group this person may not see answers 404.
+    await visible_group(group_id, account, now)
     await JoinRequest.update({JoinRequest.status: "withdrawn", JoinRequest.decided_at: now}).where(
         (JoinRequest.group == group_id)
         & (JoinRequest.user == account.id)
@@ -393,6 +398,9 @@ async def make_convenor(
     return row["display_name"] if row else "They"
 
 
+FULL_FOR_CONVENOR = "The group is full, so no one new can be added as convenor."
+
+
 async def appoint_convenor(group_id: int, organiser: Account, email: str, now: datetime) -> None:
     """An organiser names a convenor for a listed group, joining them if need be.
 
@@ -400,7 +408,12 @@ async def appoint_convenor(group_id: int, organiser: Account, email: str, now: d
     """
     group = (
         await Group.select(
-            Group.id, Group.name, Group.discreet, Group.visibility, Group.join_policy
+            Group.id,
+            Group.name,
+            Group.discreet,
+            Group.visibility,
+            Group.join_policy,
+            Group.capacity,
         )
         .where(Group.id == group_id)
         .first()
@@ -422,13 +435,16 @@ async def appoint_convenor(group_id: int, organiser: Account, email: str, now: d
         try:
             await admit_member(group_id, person["id"], "convenor", 0, now)
         except AlreadyMember:
+            # A full group refuses a member as it refuses anyone else: a different answer
+            # would tell the organiser who belongs.
+            capacity = group["capacity"]
+            if capacity is not None and await active_count(group_id) >= capacity:
+                raise FormErrors({"email": FULL_FOR_CONVENOR}) from None
             await Membership.update({Membership.role: "convenor"}).where(
                 (Membership.group == group_id) & (Membership.user == person["id"])
             )
         except GroupFull:
-            raise FormErrors(
-                {"email": "The group is full, so no one new can be added as convenor."}
-            ) from None
+            raise FormErrors({"email": FULL_FOR_CONVENOR}) from None
         await AuditEvent.insert(
             AuditEvent(
                 actor=organiser.id, group=group_id, action="convenor_appointed", occurred_at=now

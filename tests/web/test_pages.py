@@ -39,7 +39,7 @@ async def test_a_new_member_is_told_what_to_do_next(
     await make_account("bob@example.org", "Bob Brown")
     await sign_in(client, "bob@example.org")
     html = (await client.get("/")).text
-    assert "<title>Home – Roundtable</title>" in html
+    assert "<title>Home \u2013 Roundtable</title>" in html
     words = main_text(html)
     assert "Hello, Bob Brown" in words
     assert "You are not in any groups yet." in words
