@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import secrets
 from contextlib import suppress
+from dataclasses import asdict
 from datetime import datetime
 
 from app.db.engine import lock_row, write_transaction
@@ -38,31 +39,12 @@ def _name(group: GroupView | dict[str, object], fallback: str = "a group you bel
     return fallback if group["discreet"] else str(group["name"])
 
 
-def _settings_values(s: GroupSettings) -> dict[str, object]:
-    return {
-        "kind": s.kind,
-        "name": s.name,
-        "purpose": s.purpose,
-        "network": s.network,
-        "visibility": s.visibility,
-        "join_policy": s.join_policy,
-        "member_list": s.member_list,
-        "capacity": s.capacity,
-        "term_starts": s.term_starts,
-        "term_ends": s.term_ends,
-        "meets": s.meets,
-        "ground_rules": s.ground_rules,
-        "discreet": s.discreet,
-        "facilitation": s.facilitation,
-    }
-
-
 async def create_group(
     account: Account, settings: GroupSettings, timezone: str, now: datetime
 ) -> int:
     async with write_transaction():
         rows = await Group.insert(
-            Group(**_settings_values(settings), timezone=timezone, created_at=now)  # type: ignore[arg-type]
+            Group(**asdict(settings), timezone=timezone, created_at=now)
         ).returning(Group.id)
         group_id: int = rows[0]["id"]
         await Membership.insert(
@@ -81,7 +63,7 @@ async def update_settings(
     group_id: int, account: Account, settings: GroupSettings, now: datetime
 ) -> None:
     await officer_group(group_id, account, now)
-    values = _settings_values(settings)
+    values = asdict(settings)
     values.pop("kind")
     async with write_transaction():
         await lock_row(Group, group_id)
