@@ -35,6 +35,8 @@ class User(Table, tablename="rt_user"):
     role = Varchar(length=16, default="member")
     is_active = Boolean(default=True)
     created_at = Timestamptz(default=TimestamptzNow())
+    # The secret in a personal calendar feed's address; reset to lock out the old one.
+    calendar_token = Varchar(length=64, default="", index=True)
 
 
 class HttpSession(Table, tablename="rt_http_session"):
@@ -84,6 +86,20 @@ class Group(Table, tablename="rt_group"):
     discreet = Boolean(default=False)
     timezone = Varchar(length=64, default="Europe/London")
     created_at = Timestamptz(default=TimestamptzNow())
+    # The repeat rule; empty until a convenor sets a schedule.
+    schedule_rule = Varchar(length=24, default="")
+    schedule_first_date = Date(null=True, default=None)
+    schedule_time = Varchar(length=5, default="")
+    schedule_minutes = Integer(default=90)
+    schedule_weekday = Integer(null=True, default=None)
+    schedule_nth = Integer(null=True, default=None)
+    place = Varchar(length=255, default="")
+    online_link = Varchar(length=500, default="")
+    step_free = Boolean(default=False)
+    hearing_loop = Boolean(default=False)
+    captions = Boolean(default=False)
+    quiet_room = Boolean(default=False)
+    access_notes = Text(default="")
 
 
 class Membership(Table, tablename="rt_membership"):
@@ -124,6 +140,78 @@ class Invitation(Table, tablename="rt_invitation"):
     created_at = Timestamptz(default=TimestamptzNow())
 
 
+class Meeting(Table, tablename="rt_meeting"):
+    id = Serial(primary_key=True)
+    group = ForeignKey(references=Group, on_delete=OnDelete.cascade, index=True)
+    # "<group id>:<local date>" for meetings made from the schedule, so making them twice
+    # makes each once; a one-off meeting gets a random key.
+    occurrence_key = Varchar(length=64, unique=True)
+    starts_at = Timestamptz(index=True)
+    ends_at = Timestamptz()
+    place = Varchar(length=255, default="")
+    online_link = Varchar(length=500, default="")
+    step_free = Boolean(default=False)
+    hearing_loop = Boolean(default=False)
+    captions = Boolean(default=False)
+    quiet_room = Boolean(default=False)
+    access_notes = Text(default="")
+    status = Varchar(length=12, default="scheduled", index=True)
+    # Raised on every change, as RFC 5545 asks, so calendars replace the old copy.
+    sequence = Integer(default=0)
+    attendance_recorded = Boolean(default=False)
+    notes = Text(default="")
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class Prompt(Table, tablename="rt_prompt"):
+    id = Serial(primary_key=True)
+    bank = Varchar(length=32, index=True)
+    number = Integer()
+    lens = Varchar(length=16, null=True, default=None)
+    text = Text()
+    pair = Text(default="")
+    source = Text(default="")
+    retired = Boolean(default=False)
+    created_by = ForeignKey(references=User, on_delete=OnDelete.set_null, null=True)
+
+
+class AgendaItem(Table, tablename="rt_agenda_item"):
+    id = Serial(primary_key=True)
+    meeting = ForeignKey(references=Meeting, on_delete=OnDelete.cascade, index=True)
+    position = Integer()
+    kind = Varchar(length=24)
+    title = Varchar(length=200)
+    minutes = Integer()
+    prompt = ForeignKey(references=Prompt, on_delete=OnDelete.set_null, null=True)
+    # For an action learning presenter slot: "phase=minutes" lines.
+    phases = Text(default="")
+
+
+class Rsvp(Table, tablename="rt_rsvp"):
+    id = Serial(primary_key=True)
+    meeting = ForeignKey(references=Meeting, on_delete=OnDelete.cascade, index=True)
+    user = ForeignKey(references=User, on_delete=OnDelete.cascade, index=True)
+    answer = Varchar(length=8)
+    answered_at = Timestamptz()
+
+
+class Attendance(Table, tablename="rt_attendance"):
+    id = Serial(primary_key=True)
+    meeting = ForeignKey(references=Meeting, on_delete=OnDelete.cascade, index=True)
+    user = ForeignKey(references=User, on_delete=OnDelete.cascade, index=True)
+
+
+class Theme(Table, tablename="rt_theme"):
+    id = Serial(primary_key=True)
+    name = Varchar(length=60, unique=True)
+
+
+class MeetingTheme(Table, tablename="rt_meeting_theme"):
+    id = Serial(primary_key=True)
+    meeting = ForeignKey(references=Meeting, on_delete=OnDelete.cascade, index=True)
+    theme = ForeignKey(references=Theme, on_delete=OnDelete.cascade, index=True)
+
+
 class Notification(Table, tablename="rt_notification"):
     id = Serial(primary_key=True)
     user = ForeignKey(references=User, on_delete=OnDelete.cascade, index=True)
@@ -151,6 +239,13 @@ ALL_TABLES: tuple[type[Table], ...] = (
     Membership,
     JoinRequest,
     Invitation,
+    Meeting,
+    Prompt,
+    AgendaItem,
+    Rsvp,
+    Attendance,
+    Theme,
+    MeetingTheme,
     Notification,
     AuditEvent,
 )
