@@ -156,6 +156,7 @@ class Meeting(Table, tablename="rt_meeting"):
     quiet_room = Boolean(default=False)
     access_notes = Text(default="")
     status = Varchar(length=12, default="scheduled", index=True)
+    facilitator = ForeignKey(references=User, on_delete=OnDelete.set_null, null=True)
     # Raised on every change, as RFC 5545 asks, so calendars replace the old copy.
     sequence = Integer(default=0)
     attendance_recorded = Boolean(default=False)

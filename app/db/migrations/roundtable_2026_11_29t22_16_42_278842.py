@@ -79,7 +79,7 @@ class User(Table, tablename="rt_user", schema=None):
     )
 
 
-ID = "2026-11-29T22:15:44:075564"
+ID = "2026-11-29T22:16:42:278842"
 VERSION = "1.38.0"
 DESCRIPTION = "Meetings, agendas, prompts, RSVPs, attendance, themes; group schedules; calendar tokens"
 
@@ -90,12 +90,31 @@ async def forwards():
     )
 
     manager.add_table(
+        class_name="AgendaItem",
+        tablename="rt_agenda_item",
+        schema=None,
+        columns=None,
+    )
+
+    manager.add_table(
         class_name="Prompt", tablename="rt_prompt", schema=None, columns=None
     )
 
     manager.add_table(
-        class_name="AgendaItem",
-        tablename="rt_agenda_item",
+        class_name="Rsvp", tablename="rt_rsvp", schema=None, columns=None
+    )
+
+    manager.add_table(
+        class_name="Meeting", tablename="rt_meeting", schema=None, columns=None
+    )
+
+    manager.add_table(
+        class_name="Theme", tablename="rt_theme", schema=None, columns=None
+    )
+
+    manager.add_table(
+        class_name="Attendance",
+        tablename="rt_attendance",
         schema=None,
         columns=None,
     )
@@ -107,23 +126,179 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="Theme", tablename="rt_theme", schema=None, columns=None
-    )
-
-    manager.add_table(
-        class_name="Meeting", tablename="rt_meeting", schema=None, columns=None
-    )
-
-    manager.add_table(
-        class_name="Attendance",
-        tablename="rt_attendance",
+    manager.add_column(
+        table_class_name="AgendaItem",
+        tablename="rt_agenda_item",
+        column_name="id",
+        db_column_name="id",
+        column_class_name="Serial",
+        column_class=Serial,
+        params={
+            "null": False,
+            "primary_key": True,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
         schema=None,
-        columns=None,
     )
 
-    manager.add_table(
-        class_name="Rsvp", tablename="rt_rsvp", schema=None, columns=None
+    manager.add_column(
+        table_class_name="AgendaItem",
+        tablename="rt_agenda_item",
+        column_name="meeting",
+        db_column_name="meeting",
+        column_class_name="ForeignKey",
+        column_class=ForeignKey,
+        params={
+            "references": Meeting,
+            "on_delete": OnDelete.cascade,
+            "on_update": OnUpdate.cascade,
+            "target_column": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": True,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="AgendaItem",
+        tablename="rt_agenda_item",
+        column_name="position",
+        db_column_name="position",
+        column_class_name="Integer",
+        column_class=Integer,
+        params={
+            "default": 0,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="AgendaItem",
+        tablename="rt_agenda_item",
+        column_name="kind",
+        db_column_name="kind",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 24,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="AgendaItem",
+        tablename="rt_agenda_item",
+        column_name="title",
+        db_column_name="title",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 200,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="AgendaItem",
+        tablename="rt_agenda_item",
+        column_name="minutes",
+        db_column_name="minutes",
+        column_class_name="Integer",
+        column_class=Integer,
+        params={
+            "default": 0,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="AgendaItem",
+        tablename="rt_agenda_item",
+        column_name="prompt",
+        db_column_name="prompt",
+        column_class_name="ForeignKey",
+        column_class=ForeignKey,
+        params={
+            "references": Prompt,
+            "on_delete": OnDelete.set_null,
+            "on_update": OnUpdate.cascade,
+            "target_column": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="AgendaItem",
+        tablename="rt_agenda_item",
+        column_name="phases",
+        db_column_name="phases",
+        column_class_name="Text",
+        column_class=Text,
+        params={
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
     )
 
     manager.add_column(
@@ -320,8 +495,8 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="AgendaItem",
-        tablename="rt_agenda_item",
+        table_class_name="Rsvp",
+        tablename="rt_rsvp",
         column_name="id",
         db_column_name="id",
         column_class_name="Serial",
@@ -340,8 +515,8 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="AgendaItem",
-        tablename="rt_agenda_item",
+        table_class_name="Rsvp",
+        tablename="rt_rsvp",
         column_name="meeting",
         db_column_name="meeting",
         column_class_name="ForeignKey",
@@ -364,165 +539,14 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="AgendaItem",
-        tablename="rt_agenda_item",
-        column_name="position",
-        db_column_name="position",
-        column_class_name="Integer",
-        column_class=Integer,
-        params={
-            "default": 0,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="AgendaItem",
-        tablename="rt_agenda_item",
-        column_name="kind",
-        db_column_name="kind",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 24,
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="AgendaItem",
-        tablename="rt_agenda_item",
-        column_name="title",
-        db_column_name="title",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 200,
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="AgendaItem",
-        tablename="rt_agenda_item",
-        column_name="minutes",
-        db_column_name="minutes",
-        column_class_name="Integer",
-        column_class=Integer,
-        params={
-            "default": 0,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="AgendaItem",
-        tablename="rt_agenda_item",
-        column_name="prompt",
-        db_column_name="prompt",
+        table_class_name="Rsvp",
+        tablename="rt_rsvp",
+        column_name="user",
+        db_column_name="user",
         column_class_name="ForeignKey",
         column_class=ForeignKey,
         params={
-            "references": Prompt,
-            "on_delete": OnDelete.set_null,
-            "on_update": OnUpdate.cascade,
-            "target_column": None,
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="AgendaItem",
-        tablename="rt_agenda_item",
-        column_name="phases",
-        db_column_name="phases",
-        column_class_name="Text",
-        column_class=Text,
-        params={
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="MeetingTheme",
-        tablename="rt_meeting_theme",
-        column_name="id",
-        db_column_name="id",
-        column_class_name="Serial",
-        column_class=Serial,
-        params={
-            "null": False,
-            "primary_key": True,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="MeetingTheme",
-        tablename="rt_meeting_theme",
-        column_name="meeting",
-        db_column_name="meeting",
-        column_class_name="ForeignKey",
-        column_class=ForeignKey,
-        params={
-            "references": Meeting,
+            "references": User,
             "on_delete": OnDelete.cascade,
             "on_update": OnUpdate.cascade,
             "target_column": None,
@@ -539,39 +563,17 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="MeetingTheme",
-        tablename="rt_meeting_theme",
-        column_name="theme",
-        db_column_name="theme",
-        column_class_name="ForeignKey",
-        column_class=ForeignKey,
+        table_class_name="Rsvp",
+        tablename="rt_rsvp",
+        column_name="answer",
+        db_column_name="answer",
+        column_class_name="Varchar",
+        column_class=Varchar,
         params={
-            "references": Theme,
-            "on_delete": OnDelete.cascade,
-            "on_update": OnUpdate.cascade,
-            "target_column": None,
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": True,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Theme",
-        tablename="rt_theme",
-        column_name="id",
-        db_column_name="id",
-        column_class_name="Serial",
-        column_class=Serial,
-        params={
+            "length": 8,
+            "default": "",
             "null": False,
-            "primary_key": True,
+            "primary_key": False,
             "unique": False,
             "index": False,
             "index_method": IndexMethod.btree,
@@ -583,18 +585,17 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="Theme",
-        tablename="rt_theme",
-        column_name="name",
-        db_column_name="name",
-        column_class_name="Varchar",
-        column_class=Varchar,
+        table_class_name="Rsvp",
+        tablename="rt_rsvp",
+        column_name="answered_at",
+        db_column_name="answered_at",
+        column_class_name="Timestamptz",
+        column_class=Timestamptz,
         params={
-            "length": 60,
-            "default": "",
+            "default": TimestamptzNow(),
             "null": False,
             "primary_key": False,
-            "unique": True,
+            "unique": False,
             "index": False,
             "index_method": IndexMethod.btree,
             "choices": None,
@@ -886,6 +887,30 @@ async def forwards():
     manager.add_column(
         table_class_name="Meeting",
         tablename="rt_meeting",
+        column_name="facilitator",
+        db_column_name="facilitator",
+        column_class_name="ForeignKey",
+        column_class=ForeignKey,
+        params={
+            "references": User,
+            "on_delete": OnDelete.set_null,
+            "on_update": OnUpdate.cascade,
+            "target_column": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Meeting",
+        tablename="rt_meeting",
         column_name="sequence",
         db_column_name="sequence",
         column_class_name="Integer",
@@ -968,8 +993,8 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="Attendance",
-        tablename="rt_attendance",
+        table_class_name="Theme",
+        tablename="rt_theme",
         column_name="id",
         db_column_name="id",
         column_class_name="Serial",
@@ -988,133 +1013,37 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="Attendance",
-        tablename="rt_attendance",
-        column_name="meeting",
-        db_column_name="meeting",
-        column_class_name="ForeignKey",
-        column_class=ForeignKey,
-        params={
-            "references": Meeting,
-            "on_delete": OnDelete.cascade,
-            "on_update": OnUpdate.cascade,
-            "target_column": None,
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": True,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Attendance",
-        tablename="rt_attendance",
-        column_name="user",
-        db_column_name="user",
-        column_class_name="ForeignKey",
-        column_class=ForeignKey,
-        params={
-            "references": User,
-            "on_delete": OnDelete.cascade,
-            "on_update": OnUpdate.cascade,
-            "target_column": None,
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": True,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Rsvp",
-        tablename="rt_rsvp",
-        column_name="id",
-        db_column_name="id",
-        column_class_name="Serial",
-        column_class=Serial,
-        params={
-            "null": False,
-            "primary_key": True,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Rsvp",
-        tablename="rt_rsvp",
-        column_name="meeting",
-        db_column_name="meeting",
-        column_class_name="ForeignKey",
-        column_class=ForeignKey,
-        params={
-            "references": Meeting,
-            "on_delete": OnDelete.cascade,
-            "on_update": OnUpdate.cascade,
-            "target_column": None,
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": True,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Rsvp",
-        tablename="rt_rsvp",
-        column_name="user",
-        db_column_name="user",
-        column_class_name="ForeignKey",
-        column_class=ForeignKey,
-        params={
-            "references": User,
-            "on_delete": OnDelete.cascade,
-            "on_update": OnUpdate.cascade,
-            "target_column": None,
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": True,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Rsvp",
-        tablename="rt_rsvp",
-        column_name="answer",
-        db_column_name="answer",
+        table_class_name="Theme",
+        tablename="rt_theme",
+        column_name="name",
+        db_column_name="name",
         column_class_name="Varchar",
         column_class=Varchar,
         params={
-            "length": 8,
+            "length": 60,
             "default": "",
             "null": False,
             "primary_key": False,
+            "unique": True,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Attendance",
+        tablename="rt_attendance",
+        column_name="id",
+        db_column_name="id",
+        column_class_name="Serial",
+        column_class=Serial,
+        params={
+            "null": False,
+            "primary_key": True,
             "unique": False,
             "index": False,
             "index_method": IndexMethod.btree,
@@ -1126,18 +1055,113 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="Rsvp",
-        tablename="rt_rsvp",
-        column_name="answered_at",
-        db_column_name="answered_at",
-        column_class_name="Timestamptz",
-        column_class=Timestamptz,
+        table_class_name="Attendance",
+        tablename="rt_attendance",
+        column_name="meeting",
+        db_column_name="meeting",
+        column_class_name="ForeignKey",
+        column_class=ForeignKey,
         params={
-            "default": TimestamptzNow(),
-            "null": False,
+            "references": Meeting,
+            "on_delete": OnDelete.cascade,
+            "on_update": OnUpdate.cascade,
+            "target_column": None,
+            "null": True,
             "primary_key": False,
             "unique": False,
+            "index": True,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Attendance",
+        tablename="rt_attendance",
+        column_name="user",
+        db_column_name="user",
+        column_class_name="ForeignKey",
+        column_class=ForeignKey,
+        params={
+            "references": User,
+            "on_delete": OnDelete.cascade,
+            "on_update": OnUpdate.cascade,
+            "target_column": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": True,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="MeetingTheme",
+        tablename="rt_meeting_theme",
+        column_name="id",
+        db_column_name="id",
+        column_class_name="Serial",
+        column_class=Serial,
+        params={
+            "null": False,
+            "primary_key": True,
+            "unique": False,
             "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="MeetingTheme",
+        tablename="rt_meeting_theme",
+        column_name="meeting",
+        db_column_name="meeting",
+        column_class_name="ForeignKey",
+        column_class=ForeignKey,
+        params={
+            "references": Meeting,
+            "on_delete": OnDelete.cascade,
+            "on_update": OnUpdate.cascade,
+            "target_column": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": True,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="MeetingTheme",
+        tablename="rt_meeting_theme",
+        column_name="theme",
+        db_column_name="theme",
+        column_class_name="ForeignKey",
+        column_class=ForeignKey,
+        params={
+            "references": Theme,
+            "on_delete": OnDelete.cascade,
+            "on_update": OnUpdate.cascade,
+            "target_column": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": True,
             "index_method": IndexMethod.btree,
             "choices": None,
             "db_column_name": None,
