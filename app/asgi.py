@@ -23,7 +23,16 @@ from app.paths import STATIC
 from app.services.errors import NotFound
 from app.services.session_store import DatabaseSessionStore
 from app.templating import environment
-from app.web import accounts, groups, invitations, membership, notifications, oversight, pages
+from app.web import (
+    accounts,
+    groups,
+    invitations,
+    meetings,
+    membership,
+    notifications,
+    oversight,
+    pages,
+)
 from app.web.auth import SessionAccountMiddleware
 from app.web.errors import http_error, not_found, server_error
 from app.web.security import add_security_headers
@@ -84,6 +93,7 @@ def create_app(settings: Settings, *, run_scheduler: bool | None = None) -> Lite
             *membership.HANDLERS,
             *invitations.HANDLERS,
             *oversight.HANDLERS,
+            *meetings.HANDLERS,
             *notifications.HANDLERS,
             create_static_files_router(
                 path="/static",

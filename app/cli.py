@@ -38,12 +38,19 @@ def _with_database(settings: Settings, work: Callable[[], Awaitable[T]]) -> T:
     return asyncio.run(run())
 
 
-def cmd_migrate(args: argparse.Namespace) -> int:
+async def _migrate(database_url: str, quiet: bool = False) -> None:
     from app.db.migrate import apply_migrations
+    from app.services.prompts import sync_prompt_banks
 
+    await apply_migrations(database_url, quiet=quiet)
+    # The shipped prompt banks are data: each release's text replaces the last.
+    await sync_prompt_banks()
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
     settings = _settings()
     try:
-        _with_database(settings, lambda: apply_migrations(settings.database_url))
+        _with_database(settings, lambda: _migrate(settings.database_url))
     except Exception as e:  # a person runs this by hand: one clear line, then stop
         print(f"roundtable: migration failed: {e}", file=sys.stderr)
         return 1
@@ -52,14 +59,13 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from app.db.migrate import apply_migrations
     from app.services.demo import DEMO_PASSWORD, seed_demo
 
     settings = _settings()
 
     async def work() -> int:
         if settings.is_sqlite:
-            await apply_migrations(settings.database_url, quiet=True)
+            await _migrate(settings.database_url, quiet=True)
         return await seed_demo()
 
     count = _with_database(settings, work)
@@ -95,14 +101,14 @@ def cmd_create_admin(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from app.db.migrate import apply_migrations, pending_migrations
+    from app.db.migrate import pending_migrations
     from app.services.demo import DEMO_PASSWORD, seed_demo
 
     settings = _settings()
 
     async def prepare() -> list[str]:
         if settings.is_sqlite:
-            await apply_migrations(settings.database_url, quiet=True)
+            await _migrate(settings.database_url, quiet=True)
         waiting = await pending_migrations(settings.database_url)
         if args.demo and not waiting:
             await seed_demo()

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from app.config import Settings
-from jobs import prune
+from jobs import meetings, prune
 
 log = logging.getLogger("roundtable.jobs")
 
@@ -24,6 +24,7 @@ Job = Callable[[datetime], Awaitable[int]]
 # name -> (job, seconds between ticks)
 SCHEDULE: dict[str, tuple[Job, int]] = {
     "prune": (prune.run_once, 3600),
+    "meetings": (meetings.run_once, 3600),
 }
 
 

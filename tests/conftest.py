@@ -69,8 +69,10 @@ async def database(anyio_backend: str) -> AsyncIterator[str]:
 async def empty_all_tables() -> None:
     first = ALL_TABLES[0]
     if IS_SQLITE:
-        for table in reversed(ALL_TABLES):
-            await first.raw(f"DELETE FROM {table._meta.tablename}")
+        # One transaction holds one connection; outside it Piccolo opens one per statement.
+        async with first._meta.db.transaction():
+            for table in reversed(ALL_TABLES):
+                await first.raw(f"DELETE FROM {table._meta.tablename}")
     else:
         names = ", ".join(t._meta.tablename for t in ALL_TABLES)
         await first.raw(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
@@ -78,7 +80,11 @@ async def empty_all_tables() -> None:
 
 @pytest.fixture
 async def db(database: str) -> str:
+    from app.services.prompts import sync_prompt_banks
+
     await empty_all_tables()
+    # Prompt banks are shipped data that migrations load; every test starts with them.
+    await sync_prompt_banks()
     return database
 
 

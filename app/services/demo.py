@@ -10,9 +10,16 @@ import secrets
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 
-from app.db.tables import Group, Invitation, JoinRequest, Membership
+from app.db.tables import Group, Invitation, JoinRequest, Meeting, Membership
 from app.domain.groups import defaults_for
 from app.services.accounts import Account, ensure_account
+from app.services.meetings import (
+    materialise,
+    record_attendance,
+    record_themes,
+    save_schedule,
+    set_facilitator,
+)
 from app.services.membership import create_group
 
 DEMO_PASSWORD = "roundtable-demo"
@@ -114,7 +121,8 @@ async def seed_demo(now: datetime | None = None) -> int:
             person.email, person.name, DEMO_PASSWORD, person.role
         )
     for demo in DEMO_GROUPS:
-        await _seed_group(demo, people, now)
+        group_id = await _seed_group(demo, people, now)
+        await _seed_sessions(group_id, people[demo.members[0]], demo, now)
     await _seed_extras(people, now)
     return len(people)
 
@@ -139,6 +147,63 @@ async def _seed_group(demo: DemoGroup, people: dict[str, Account], now: datetime
             )
         ).on_conflict(action="DO NOTHING")
     return group_id
+
+
+THEMES = (
+    ("workload", "feeling heard", "night shifts"),
+    ("managing risk", "team trust"),
+    ("burnout", "peer support", "workload"),
+    ("recognition", "feeling heard"),
+)
+
+
+async def _seed_sessions(group_id: int, convenor: Account, demo: DemoGroup, now: datetime) -> None:
+    """A schedule, past sessions with attendance and themes, and upcoming ones with agendas."""
+    group = await Group.select(Group.schedule_rule).where(Group.id == group_id).first()
+    start = now - timedelta(weeks=8)
+    if group and not group["schedule_rule"]:
+        await save_schedule(
+            group_id,
+            convenor,
+            {
+                "rule": "every_2_weeks",
+                "first_date": start.date().isoformat(),
+                "local_start": "18:30" if demo.meets == "online" else "14:00",
+                "minutes": "120" if demo.kind == "action_learning" else "90",
+                "place": "" if demo.meets == "online" else "Room 2, Riverside Resource Centre",
+                "online_link": ""
+                if demo.meets == "in_person"
+                else "https://meet.example.org/roundtable",
+                "step_free": "true",
+                "hearing_loop": "true" if demo.meets != "online" else "",
+                "captions": "true" if demo.meets != "in_person" else "",
+            },
+            start - timedelta(days=1),
+        )
+    await materialise(group_id, now - timedelta(weeks=4))
+    await materialise(group_id, now)
+    past = (
+        await Meeting.select(Meeting.id)
+        .where(
+            (Meeting.group == group_id)
+            & (Meeting.starts_at < now)
+            & Meeting.attendance_recorded.eq(False)
+        )
+        .order_by(Meeting.starts_at)
+    )
+    members = [
+        row["user"]
+        for row in await Membership.select(Membership.user).where(
+            (Membership.group == group_id) & (Membership.status == "active")
+        )
+    ]
+    for n, row in enumerate(past):
+        meeting_id = row["id"]
+        facilitator = members[n % len(members)]
+        await set_facilitator(meeting_id, convenor, facilitator, now)
+        came = members[: max(2, len(members) - n % 2)]
+        await record_attendance(meeting_id, convenor, came, now)
+        await record_themes(meeting_id, convenor, list(THEMES[n % len(THEMES)]), "", now)
 
 
 async def _seed_extras(people: dict[str, Account], now: datetime) -> None:

@@ -9,8 +9,16 @@ from argon2.exceptions import InvalidHashError, VerificationError
 hasher = PasswordHasher()
 
 # Verified against when an email is unknown, so a wrong address costs as long as a
-# wrong password and response time does not reveal who has an account.
-_DECOY = hasher.hash("roundtable-decoy-password")
+# wrong password and response time does not reveal who has an account. Made with the
+# hasher in use, so its cost always matches real hashes.
+_decoys: dict[int, str] = {}
+
+
+def _decoy() -> str:
+    key = id(hasher)
+    if key not in _decoys:
+        _decoys[key] = hasher.hash("roundtable-decoy-password")
+    return _decoys[key]
 
 
 async def hash_password(password: str) -> str:
@@ -20,7 +28,7 @@ async def hash_password(password: str) -> str:
 async def verify_password(stored_hash: str | None, password: str) -> bool:
     def check() -> bool:
         try:
-            return hasher.verify(stored_hash or _DECOY, password) and stored_hash is not None
+            return hasher.verify(stored_hash or _decoy(), password) and stored_hash is not None
         except (VerificationError, InvalidHashError):
             return False
 

@@ -12,7 +12,8 @@ from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Template
 
 from app.domain import groups as rules
-from app.services import groups, membership
+from app.domain.prompts import LENS_LABELS
+from app.services import groups, meetings, membership
 from app.services.errors import FormErrors
 from app.services.groups import DirectoryFilters, GroupView
 from app.web.auth import requires_account, signed_in, utcnow
@@ -139,16 +140,19 @@ async def render_group(
     done: str = "",
 ) -> Template:
     """The group page, or only its membership panel for an htmx request."""
-    view = await groups.group_page(group_id, signed_in(request), utcnow())
-    template = "groups/_membership.html" if is_fragment_request(request) else "groups/page.html"
+    now = utcnow()
+    view = await groups.group_page(group_id, signed_in(request), now)
+    context: dict[str, Any] = {"p": view, "g": view.group, "form": form or Form(), "done": done}
+    if is_fragment_request(request):
+        return page(request, "groups/_membership.html", status_code=status_code, **context)
+    sessions = await meetings.group_sessions(view.group, view.standing, now)
     return page(
         request,
-        template,
+        "groups/page.html",
         status_code=status_code,
-        p=view,
-        g=view.group,
-        form=form or Form(),
-        done=done,
+        sessions=sessions,
+        lenses=LENS_LABELS,
+        **context,
     )
 
 

@@ -1,0 +1,294 @@
+"""Sessions: the schedule, a meeting's page and agenda, RSVP, attendance, themes, calendars."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, get, post
+from litestar.datastructures import State
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath
+from litestar.response import Redirect, Response, Template
+
+from app.domain.prompts import LENS_LABELS
+from app.domain.recurrence import RULES
+from app.services import calendar, meetings
+from app.services.errors import FormErrors
+from app.services.groups import officer_group
+from app.web.auth import requires_account, signed_in, utcnow
+from app.web.render import Form, flash, is_fragment_request, page, read_form, see_other
+
+AnyRequest = Request[Any, Any, Any]
+
+SCHEDULE_FIELDS = (
+    "rule",
+    "first_date",
+    "local_start",
+    "minutes",
+    "weekday",
+    "nth",
+    "place",
+    "online_link",
+    "access_notes",
+    *meetings.ACCESS_FLAGS,
+)
+CHANGE_FIELDS = (
+    "date",
+    "start",
+    "minutes",
+    "place",
+    "online_link",
+    "access_notes",
+    *meetings.ACCESS_FLAGS,
+)
+WEEKDAYS = {
+    str(n): day
+    for n, day in enumerate(
+        ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+    )
+}
+NTHS = {"1": "First", "2": "Second", "3": "Third", "4": "Fourth", "-1": "Last"}
+
+
+def _schedule_choices() -> dict[str, Any]:
+    return {
+        "rules": RULES,
+        "weekdays": WEEKDAYS,
+        "nths": NTHS,
+        "access_labels": meetings.ACCESS_LABELS,
+    }
+
+
+@get("/groups/{group_id:int}/schedule", guards=[requires_account])
+async def schedule_form(request: AnyRequest, group_id: FromPath[int]) -> Template:
+    group = await officer_group(group_id, signed_in(request), utcnow())
+    values = await meetings.schedule_form_values(group_id)
+    return page(
+        request, "meetings/schedule.html", g=group, form=Form(values), **_schedule_choices()
+    )
+
+
+@post("/groups/{group_id:int}/schedule", guards=[requires_account])
+async def save_schedule(request: AnyRequest, group_id: FromPath[int]) -> Template | Redirect:
+    values = await read_form(request, *SCHEDULE_FIELDS)
+    try:
+        made = await meetings.save_schedule(group_id, signed_in(request), values, utcnow())
+    except FormErrors as e:
+        group = await officer_group(group_id, signed_in(request), utcnow())
+        return page(
+            request,
+            "meetings/schedule.html",
+            status_code=422,
+            g=group,
+            form=Form(values, e.errors),
+            **_schedule_choices(),
+        )
+    flash(request, f"The schedule is saved. {made} new session{'s' if made != 1 else ''} added.")
+    return see_other(f"/groups/{group_id}")
+
+
+async def _meeting(
+    request: AnyRequest,
+    meeting_id: int,
+    form: Form | None = None,
+    status_code: int = 200,
+    fragment: str = "",
+) -> Template:
+    view = await meetings.meeting_page(meeting_id, signed_in(request), utcnow())
+    template = fragment if fragment and is_fragment_request(request) else "meetings/page.html"
+    vocabulary = await meetings.theme_vocabulary() if view.can_run else []
+    return page(
+        request,
+        template,
+        status_code=status_code,
+        m=view,
+        g=view.group,
+        form=form or Form(),
+        answers=meetings.ANSWERS,
+        lenses=LENS_LABELS,
+        vocabulary=vocabulary,
+    )
+
+
+@get("/meetings/{meeting_id:int}", guards=[requires_account])
+async def meeting_page(request: AnyRequest, meeting_id: FromPath[int]) -> Template:
+    return await _meeting(request, meeting_id)
+
+
+@post("/meetings/{meeting_id:int}/rsvp", guards=[requires_account])
+async def rsvp(request: AnyRequest, meeting_id: FromPath[int]) -> Template | Redirect:
+    values = await read_form(request, "answer")
+    try:
+        await meetings.set_rsvp(meeting_id, signed_in(request), values["answer"], utcnow())
+    except FormErrors as e:
+        return await _meeting(
+            request, meeting_id, Form(values, e.errors), 422, "meetings/_rsvp.html"
+        )
+    if is_fragment_request(request):
+        return await _meeting(request, meeting_id, fragment="meetings/_rsvp.html")
+    flash(request, "Thank you: your answer is saved.")
+    return see_other(f"/meetings/{meeting_id}")
+
+
+@post("/meetings/{meeting_id:int}/attendance", guards=[requires_account])
+async def attendance(request: AnyRequest, meeting_id: FromPath[int]) -> Template | Redirect:
+    form = await request.form()
+    attended = [int(v) for v in form.getall("attended", []) if isinstance(v, str) and v.isdigit()]
+    try:
+        await meetings.record_attendance(meeting_id, signed_in(request), attended, utcnow())
+    except FormErrors as e:
+        return await _meeting(request, meeting_id, Form({}, e.errors), 422)
+    flash(request, "Attendance is recorded.")
+    return see_other(f"/meetings/{meeting_id}")
+
+
+@post("/meetings/{meeting_id:int}/themes", guards=[requires_account])
+async def themes(request: AnyRequest, meeting_id: FromPath[int]) -> Template | Redirect:
+    values = await read_form(request, "themes", "notes")
+    tags = values["themes"].replace(";", ",").split(",")
+    try:
+        await meetings.record_themes(
+            meeting_id, signed_in(request), tags, values["notes"], utcnow()
+        )
+    except FormErrors as e:
+        return await _meeting(request, meeting_id, Form(values, e.errors), 422)
+    flash(request, "Themes are recorded.")
+    return see_other(f"/meetings/{meeting_id}")
+
+
+@post("/meetings/{meeting_id:int}/cancel", guards=[requires_account])
+async def cancel(request: AnyRequest, meeting_id: FromPath[int]) -> Redirect:
+    await meetings.cancel_meeting(meeting_id, signed_in(request), utcnow())
+    flash(request, "The session is cancelled. Everyone who said they were going has been told.")
+    return see_other(f"/meetings/{meeting_id}")
+
+
+@get("/meetings/{meeting_id:int}/edit", guards=[requires_account])
+async def change_form(request: AnyRequest, meeting_id: FromPath[int]) -> Template:
+    view = await meetings.meeting_page(meeting_id, signed_in(request), utcnow())
+    if not view.can_run:
+        raise NotFoundException()
+    values = meetings.change_form_values(view.meeting, view.group.timezone)
+    return page(
+        request,
+        "meetings/edit.html",
+        m=view,
+        g=view.group,
+        form=Form(values),
+        access_labels=meetings.ACCESS_LABELS,
+    )
+
+
+@post("/meetings/{meeting_id:int}/edit", guards=[requires_account])
+async def change(request: AnyRequest, meeting_id: FromPath[int]) -> Template | Redirect:
+    values = await read_form(request, *CHANGE_FIELDS)
+    try:
+        await meetings.change_meeting(meeting_id, signed_in(request), values, utcnow())
+    except FormErrors as e:
+        view = await meetings.meeting_page(meeting_id, signed_in(request), utcnow())
+        return page(
+            request,
+            "meetings/edit.html",
+            status_code=422,
+            m=view,
+            g=view.group,
+            form=Form(values, e.errors),
+            access_labels=meetings.ACCESS_LABELS,
+        )
+    flash(request, "The session is changed. Calendars will update.")
+    return see_other(f"/meetings/{meeting_id}")
+
+
+@post("/meetings/{meeting_id:int}/facilitator", guards=[requires_account])
+async def facilitator(request: AnyRequest, meeting_id: FromPath[int]) -> Template | Redirect:
+    values = await read_form(request, "facilitator")
+    chosen = int(values["facilitator"]) if values["facilitator"].isdigit() else None
+    try:
+        await meetings.set_facilitator(meeting_id, signed_in(request), chosen, utcnow())
+    except FormErrors as e:
+        return await _meeting(request, meeting_id, Form(values, e.errors), 422)
+    flash(request, "The facilitator is set.")
+    return see_other(f"/meetings/{meeting_id}")
+
+
+@post("/meetings/{meeting_id:int}/agenda/{item_id:int}/swap", guards=[requires_account])
+async def swap(
+    request: AnyRequest, meeting_id: FromPath[int], item_id: FromPath[int]
+) -> Template | Redirect:
+    values = await read_form(request, f"lens-{item_id}")
+    try:
+        await meetings.swap_prompt(
+            meeting_id, item_id, signed_in(request), values[f"lens-{item_id}"], utcnow()
+        )
+    except FormErrors as e:
+        return await _meeting(
+            request, meeting_id, Form(values, e.errors), 422, "meetings/_agenda.html"
+        )
+    if is_fragment_request(request):
+        return await _meeting(request, meeting_id, fragment="meetings/_agenda.html")
+    flash(request, "The question is swapped.")
+    return see_other(f"/meetings/{meeting_id}#agenda")
+
+
+@get("/meetings/{meeting_id:int}/calendar.ics", guards=[requires_account])
+async def meeting_ics(
+    request: AnyRequest, meeting_id: FromPath[int], state: State
+) -> Response[bytes]:
+    body = await calendar.meeting_ics(
+        meeting_id, signed_in(request), state.settings.base_url, utcnow()
+    )
+    return Response(
+        content=body,
+        media_type="text/calendar; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="session-{meeting_id}.ics"'},
+    )
+
+
+@get("/calendar/{token:str}", exclude_from_csrf=True)
+async def feed(token: FromPath[str], state: State) -> Response[bytes]:
+    body = await calendar.personal_feed(
+        token.removesuffix(".ics"), state.settings.base_url, utcnow()
+    )
+    if body is None:
+        raise NotFoundException()
+    return Response(content=body, media_type="text/calendar; charset=utf-8")
+
+
+@get("/account/calendar", guards=[requires_account])
+async def calendar_page(request: AnyRequest, state: State) -> Template:
+    token = await calendar.feed_token(signed_in(request))
+    return page(
+        request,
+        "meetings/calendar.html",
+        feed_url=f"{state.settings.base_url}/calendar/{token}.ics",
+    )
+
+
+@post("/account/calendar/reset", guards=[requires_account])
+async def reset_calendar(request: AnyRequest) -> Redirect:
+    await calendar.reset_feed_token(signed_in(request))
+    flash(
+        request,
+        "Your calendar address has changed. The old one no longer works: "
+        "add the new one to your calendar.",
+    )
+    return see_other("/account/calendar")
+
+
+HANDLERS = [
+    schedule_form,
+    save_schedule,
+    meeting_page,
+    rsvp,
+    attendance,
+    themes,
+    cancel,
+    change_form,
+    change,
+    facilitator,
+    swap,
+    meeting_ics,
+    feed,
+    calendar_page,
+    reset_calendar,
+]
