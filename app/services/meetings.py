@@ -352,6 +352,8 @@ class MeetingPage:
     themes: list[str]
     facilitator_name: str | None
     past: bool
+    # Tool 2's paired questions, as aids for an action learning presenter's questioning.
+    question_aids: list[tuple[str, str]]
 
     @property
     def can_run(self) -> bool:
@@ -426,11 +428,20 @@ async def meeting_page(meeting_id: int, account: Account, now: datetime) -> Meet
         if meeting.facilitator
         else None
     )
+    agenda = await agenda_of(meeting_id)
+    aids = []
+    if any(item.kind == "presenter" for item in agenda):
+        rows = (
+            await Prompt.select(Prompt.text, Prompt.pair)
+            .where((Prompt.bank == "tool2") & Prompt.retired.eq(False))
+            .order_by(Prompt.number)
+        )
+        aids = [(row["text"], row["pair"]) for row in rows]
     return MeetingPage(
         group=group,
         standing=standing,
         meeting=meeting,
-        agenda=await agenda_of(meeting_id),
+        agenda=agenda,
         my_answer=by_user.get(account.id),
         answers=answers,
         attended=attended,
@@ -439,6 +450,7 @@ async def meeting_page(meeting_id: int, account: Account, now: datetime) -> Meet
         themes=sorted(r["name"] for r in theme_rows),
         facilitator_name=facilitator["display_name"] if facilitator else None,
         past=meeting.starts_at <= now,
+        question_aids=aids,
         viewer_id=account.id,
     )
 
