@@ -163,7 +163,7 @@ async def test_a_discreet_groups_calendar_entries_never_name_it(
 async def test_the_personal_feed_needs_no_sign_in_and_a_new_address_locks_out_the_old(
     client: httpx.AsyncClient, make_account
 ) -> None:
-    gid, mid = await scheduled_group(make_account)
+    _, mid = await scheduled_group(make_account)
     await sign_in(client, "bob@example.org")
     old = re.search(
         r"http://testserver(/calendar/[\w-]+\.ics)", (await client.get("/account/calendar")).text
