@@ -22,8 +22,9 @@ MAX_PRESENTERS = 8  # an action learning set has at most 8 members
 TOPIC_MINUTES = (5, 10)
 # Items whose length is a matter of judgement, and the least rebalance will leave them.
 FLEXIBLE = {"discussion": 10, "reflection": 10, "presenter": SLOT_MIN, "member_items": 5}
-# Items that carry a Tool 3 prompt. Where prompt_lens is None the group's rotation picks it.
-PROMPTED = frozenset({"check_in", "discussion", "reflection"})
+# An item's prompt_lens when the group's Tool 3 rotation picks the lens. Asked for together
+# with a check-in's Self prompt, the rotation gives it another lens wherever it can.
+ROTATION = "rotation"
 
 PRESENTING = "Presenting, uninterrupted"
 PHASE_NAMES = (
@@ -41,7 +42,12 @@ _ABSORBS_ROUNDING = 1  # index into _PHASE_WEIGHTS: reflective questions
 
 @dataclass(frozen=True)
 class ItemDraft:
-    """One agenda item. A presenter's slot lists its phases, which add up to the slot."""
+    """One agenda item.
+
+    prompt_lens is the Tool 3 lens the item's prompt comes from, ROTATION where the group's
+    rotation chooses, or None for an item without a prompt. A presenter's slot lists its
+    phases, which add up to the slot.
+    """
 
     kind: str
     title: str
@@ -51,7 +57,7 @@ class ItemDraft:
 
     @property
     def takes_prompt(self) -> bool:
-        return self.kind in PROMPTED
+        return self.prompt_lens is not None
 
 
 def minimum_minutes(kind: str, presenters: int = 1, member_items: int = 0) -> int:
@@ -121,7 +127,7 @@ def _peer_support(spare: int, topics: Sequence[str]) -> list[ItemDraft]:
     return [
         ItemDraft("welcome", "Welcome and ground rules", 5),
         ItemDraft("check_in", "Check-in", check_in, prompt_lens="self"),
-        ItemDraft("discussion", "Reflective discussion", discussion),
+        ItemDraft("discussion", "Reflective discussion", discussion, prompt_lens=ROTATION),
         *(ItemDraft("member_items", topic, per_topic) for topic in topics),
         ItemDraft("aob", "Any other business", 5),
         ItemDraft("check_out", "Check-out", check_out),
@@ -140,7 +146,7 @@ def _reflective_forum(spare: int) -> list[ItemDraft]:
             5,
         ),
         ItemDraft("panel_stories", "The panel's stories", stories),
-        ItemDraft("reflection", "Facilitated reflection", reflection),
+        ItemDraft("reflection", "Facilitated reflection", reflection, prompt_lens=ROTATION),
         ItemDraft("close", "Close", close),
     ]
 

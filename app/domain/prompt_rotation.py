@@ -36,30 +36,43 @@ PROMPTS_PER_AGENDA = (1, 4)
 _ORDER = list(LENSES)
 
 
+def _full_lenses() -> dict[str, int]:
+    return {lens: len(qs) for lens, qs in QUESTIONS_BY_LENS.items()}
+
+
 @dataclass
 class _Rotation:
     """Where a group stands, replayed from its history one question at a time."""
 
     used: set[int] = field(default_factory=set)  # questions used in this cycle
+    left: dict[str, int] = field(default_factory=_full_lenses)  # unused in this cycle, by lens
     had_turn: set[str] = field(default_factory=set)  # lenses used in this round of turns
     last_used: dict[str, int] = field(default_factory=dict)  # lens -> position of latest use
     position: int = 0
 
     def record(self, question: int) -> None:
         lens = LENS_OF[question]
-        self.used.add(question)
+        if question not in self.used:
+            self.used.add(question)
+            self.left[lens] -= 1
         self.last_used[lens] = self.position
         self.position += 1
         if len(self.used) == len(LENS_OF):
             self.used.clear()
+            self.left = _full_lenses()
             self.had_turn.clear()
             return
         self.had_turn.add(lens)
         if self.had_turn >= self.lenses_left():
             self.had_turn.clear()
 
+    def copy(self) -> _Rotation:
+        return _Rotation(
+            set(self.used), dict(self.left), set(self.had_turn), dict(self.last_used), self.position
+        )
+
     def lenses_left(self) -> set[str]:
-        return {lens for lens, qs in QUESTIONS_BY_LENS.items() if not self.used.issuperset(qs)}
+        return {lens for lens, count in self.left.items() if count}
 
     def unused(self, lens: str) -> list[int]:
         return [q for q in QUESTIONS_BY_LENS[lens] if q not in self.used]
@@ -126,9 +139,12 @@ def swap(
     for question in (*history, *current):
         _check_question(question)
     at = list(current).index(replace)
+    before_agenda = _replay(history)
     # The state just before the swapped prompt: anything used up to there is off limits,
     # and so is anything already on this agenda.
-    rotation = _replay([*history, *current[:at]])
+    rotation = before_agenda.copy()
+    for question in current[:at]:
+        rotation.record(question)
 
     def options(from_lens: str) -> list[int]:
         return sorted(
@@ -156,11 +172,11 @@ def swap(
         (other for other in LENSES if other != own),
         key=lambda other: (other in elsewhere_on_agenda, rotation.staleness(other)),
     )
-    allowed = _lens_repeats(history, current)
+    allowed = _lens_repeats(before_agenda, current)
     for candidate_lens in (own, *others):
         for question in options(candidate_lens):
             swapped = [*current[:at], question, *current[at + 1 :]]
-            if _lens_repeats(history, swapped) <= allowed:
+            if _lens_repeats(before_agenda, swapped) <= allowed:
                 return question
     raise ValueError(
         f"The {LENSES[own]} lens has no other question left in this cycle, and any other "
@@ -169,10 +185,10 @@ def swap(
     )
 
 
-def _lens_repeats(history: Sequence[int], agenda: Sequence[int]) -> int:
+def _lens_repeats(before_agenda: _Rotation, agenda: Sequence[int]) -> int:
     # Counted rather than merely checked, so that a swap never makes an agenda that a
     # facilitator has already bent any less fair than it is.
-    rotation = _replay(history)
+    rotation = before_agenda.copy()
     repeats = 0
     for question in agenda:
         if LENS_OF[question] in rotation.had_turn or question in rotation.used:

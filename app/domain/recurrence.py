@@ -247,21 +247,35 @@ def _wall_clock_starts(schedule: Schedule, earliest: datetime) -> Iterator[datet
     if schedule.rule == "one_off":
         yield datetime.combine(schedule.first_date, schedule.local_start)
         return
+    # rrule walks from its start, so start it at the last whole period before `earliest`
+    # rather than at first_date: a group that has met for years costs no more to ask about.
     if schedule.rule == "monthly_nth_weekday":
         assert schedule.weekday is not None and schedule.nth is not None
+        first = schedule.first_date
+        months_on = (earliest.year - first.year) * 12 + earliest.month - first.month
+        periods = max(0, months_on // schedule.interval)
+        from_day = first if periods == 0 else _month_start(first, periods * schedule.interval)
         rule = rrule(
             MONTHLY,
             interval=schedule.interval,
             byweekday=weekdays[schedule.weekday](schedule.nth),
-            dtstart=datetime.combine(schedule.first_date, schedule.local_start),
+            dtstart=datetime.combine(from_day, schedule.local_start),
         )
     else:
+        first = _first_meeting_day(schedule)
+        period = timedelta(weeks=WEEKS_APART[schedule.rule])
+        periods = max(0, (earliest.date() - first) // period)
         rule = rrule(
             WEEKLY,
             interval=WEEKS_APART[schedule.rule],
-            dtstart=datetime.combine(_first_meeting_day(schedule), schedule.local_start),
+            dtstart=datetime.combine(first + periods * period, schedule.local_start),
         )
     yield from rule.xafter(earliest, inc=True)
+
+
+def _month_start(day: date, months: int) -> date:
+    index = day.month - 1 + months
+    return date(day.year + index // 12, index % 12 + 1, 1)
 
 
 def _first_meeting_day(schedule: Schedule) -> date:

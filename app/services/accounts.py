@@ -265,7 +265,12 @@ async def reset_password(token: str, new_password: str, now: datetime) -> Accoun
 
 
 async def ensure_account(
-    email: str, display_name: str, password: str, role: str, timezone: str = "Europe/London"
+    email: str,
+    display_name: str,
+    password: str,
+    role: str,
+    timezone: str = "Europe/London",
+    password_hash: str | None = None,
 ) -> Account:
     """Create the account, or bring an existing one to this role and password."""
     if role not in rules.ROLES:
@@ -274,7 +279,7 @@ async def ensure_account(
     errors = rules.validate_registration(rules.Registration(display_name, email, password), ())
     if errors:
         raise FormErrors(errors)
-    password_hash = await hash_password(password)
+    password_hash = password_hash or await hash_password(password)
     await User.insert(
         User(
             email=email,
