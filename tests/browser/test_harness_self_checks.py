@@ -6,7 +6,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import pytest
-from browser_support import PlaywrightError, Watch, axe_violations, crawlable, tab_to
+from browser_support import (
+    ContextFactory,
+    PlaywrightError,
+    Watch,
+    axe_violations,
+    crawlable,
+    tab_to,
+)
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -94,3 +101,20 @@ def test_the_crawl_follows_only_same_site_pages_and_never_signs_out(
     url = raw if raw.startswith(("mailto:", "https:")) else base + raw
     link = {"raw": raw, "url": url, "text": text, "download": False}
     assert (crawlable(link, "127.0.0.1:8000") is not None) is followed
+
+
+def test_axe_checks_a_page_from_a_context_without_javascript_instead_of_hanging(
+    new_context: ContextFactory,
+) -> None:
+    context, _ = new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto("/sign-in")
+    assert axe_violations(page) == []
+    page.evaluate(
+        """() => {
+          const img = document.createElement("img");
+          img.src = "/static/js/VERSION.txt";
+          document.querySelector("main").append(img);
+        }"""
+    )
+    assert "image-alt" in [v["id"] for v in axe_violations(page)]
