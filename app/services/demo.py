@@ -13,7 +13,6 @@ from datetime import UTC, date, datetime, timedelta
 from app.db.tables import Group, Invitation, JoinRequest, Meeting, Membership
 from app.domain.groups import defaults_for
 from app.services.accounts import Account, ensure_account
-from app.services.passwords import hash_password
 from app.services.meetings import (
     materialise,
     record_attendance,
@@ -22,6 +21,7 @@ from app.services.meetings import (
     set_facilitator,
 )
 from app.services.membership import create_group
+from app.services.passwords import hash_password
 
 DEMO_PASSWORD = "roundtable-demo"
 
