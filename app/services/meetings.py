@@ -7,7 +7,7 @@ and where a staff network meets is private. Outsiders see the schedule's descrip
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -667,3 +667,156 @@ async def group_sessions(group: GroupView, standing: Standing, now: datetime) ->
     upcoming, past = await group_meetings(group.id, now)
     coverage = prompt_rotation.coverage(await _tool3_history(group.id))
     return GroupSessions(description, upcoming, past, coverage, shown=True)
+
+
+# Editing an agenda. Every change keeps the items adding up to the meeting's length: the
+# largest flexible item (discussion, reflection, presenter's slot) absorbs the difference.
+
+
+def _draft_of(item: AgendaItemView) -> agendas.ItemDraft:
+    return agendas.ItemDraft(
+        kind=item.kind, title=item.title, minutes=item.minutes, phases=tuple(item.phases)
+    )
+
+
+async def _write_agenda(meeting_id: int, items: list[tuple[agendas.ItemDraft, int | None]]) -> None:
+    async with write_transaction():
+        await AgendaItem.delete().where(AgendaItem.meeting == meeting_id)
+        await AgendaItem.insert(
+            *[
+                AgendaItem(
+                    meeting=meeting_id,
+                    position=position,
+                    kind=draft.kind,
+                    title=draft.title,
+                    minutes=draft.minutes,
+                    prompt=prompt_id,
+                    phases=_phases_text(draft.phases),
+                )
+                for position, (draft, prompt_id) in enumerate(items)
+            ]
+        )
+
+
+def _fit(
+    drafts: list[agendas.ItemDraft], minutes: int, keep: int | None, field: str
+) -> list[agendas.ItemDraft]:
+    """Rebalance, leaving the item just edited (index `keep`) as the person set it."""
+    try:
+        if keep is None:
+            return agendas.rebalance(drafts, minutes)
+        others = drafts[:keep] + drafts[keep + 1 :]
+        fitted = agendas.rebalance(others, minutes - drafts[keep].minutes) if others else []
+        return [*fitted[:keep], drafts[keep], *fitted[keep:]]
+    except ValueError as e:
+        raise FormErrors({field: str(e)}) from None
+
+
+def _item_fields(title: str, minutes: str, field: str) -> tuple[str, int]:
+    title = " ".join(title.split())
+    errors: dict[str, str] = {}
+    if not 1 <= len(title) <= 200:
+        errors[f"title-{field}"] = "Give the item a title of up to 200 characters."
+    if not minutes.isdigit() or not 1 <= int(minutes) <= 480:
+        errors[f"minutes-{field}"] = "Enter a whole number of minutes."
+    if errors:
+        raise FormErrors(errors)
+    return title, int(minutes)
+
+
+async def edit_agenda(
+    meeting_id: int,
+    account: Account,
+    action: str,
+    item_id: int | None,
+    raw: dict[str, str],
+    now: datetime,
+) -> None:
+    """Edit, add, remove or move an item; `action` is edit|add|remove|up|down."""
+    _, meeting = await _runner_meeting(meeting_id, account, now)
+    if meeting.cancelled or meeting.starts_at <= now:
+        raise FormErrors({"agenda": "This session's agenda can no longer be changed."})
+    current = await agenda_of(meeting_id)
+    drafts = [_draft_of(item) for item in current]
+    prompts = [item.prompt_id for item in current]
+    at = next((n for n, item in enumerate(current) if item.id == item_id), None)
+    if action != "add" and at is None:
+        raise NotFound()
+    if action == "edit" and at is not None:
+        title, minutes = _item_fields(raw.get("title", ""), raw.get("minutes", ""), str(item_id))
+        drafts[at] = replace(drafts[at], title=title, minutes=minutes)
+        drafts = _fit(drafts, meeting.minutes, at, f"minutes-{item_id}")
+    elif action == "add":
+        title, minutes = _item_fields(raw.get("title", ""), raw.get("minutes", ""), "new")
+        drafts.append(agendas.ItemDraft(kind="other", title=title, minutes=minutes))
+        prompts.append(None)
+        drafts = _fit(drafts, meeting.minutes, len(drafts) - 1, "minutes-new")
+    elif action == "remove" and at is not None:
+        del drafts[at], prompts[at]
+        drafts = _fit(drafts, meeting.minutes, None, "agenda")
+    elif action in {"up", "down"} and at is not None:
+        to = at - 1 if action == "up" else at + 1
+        if 0 <= to < len(drafts):
+            drafts[at], drafts[to] = drafts[to], drafts[at]
+            prompts[at], prompts[to] = prompts[to], prompts[at]
+    await _write_agenda(meeting_id, list(zip(drafts, prompts, strict=True)))
+
+
+async def suggest_topic(meeting_id: int, account: Account, topic: str, now: datetime) -> None:
+    """A staff network member adds a topic before the session, unattributed."""
+    group, standing, meeting = await member_meeting(meeting_id, account, now)
+    if group.kind != "staff_network" or not standing.is_member:
+        raise NotFound()
+    if meeting.cancelled or meeting.starts_at <= now:
+        raise FormErrors({"topic": "Topics can be suggested until the session starts."})
+    topic = " ".join(topic.split())
+    if not 3 <= len(topic) <= 150:
+        raise FormErrors({"topic": "Describe the topic in 3 to 150 characters."})
+    current = await agenda_of(meeting_id)
+    drafts = [_draft_of(item) for item in current]
+    prompts = [item.prompt_id for item in current]
+    # Before any other business, where the format puts members' items.
+    at = next((n for n, d in enumerate(drafts) if d.kind == "aob"), len(drafts))
+    drafts.insert(
+        at, agendas.ItemDraft(kind="member_items", title=f"Suggested topic: {topic}", minutes=5)
+    )
+    prompts.insert(at, None)
+    drafts = _fit(drafts, meeting.minutes, at, "topic")
+    await _write_agenda(meeting_id, list(zip(drafts, prompts, strict=True)))
+
+
+async def pick_prompt(
+    meeting_id: int, item_id: int, account: Account, prompt_id: str, now: datetime
+) -> None:
+    """Put a prompt from another bank (Tool 1, Nussbaum, caring conversations, custom) here."""
+    await _runner_meeting(meeting_id, account, now)
+    if not prompt_id.isdigit():
+        raise FormErrors({f"bank-{item_id}": "Choose a prompt from the list."})
+    chosen = (
+        await Prompt.select(Prompt.id)
+        .where((Prompt.id == int(prompt_id)) & (Prompt.bank != "tool3") & Prompt.retired.eq(False))
+        .first()
+    )
+    if chosen is None:
+        raise FormErrors({f"bank-{item_id}": "Choose a prompt from the list."})
+    updated = (
+        await AgendaItem.update({AgendaItem.prompt: chosen["id"]})
+        .where((AgendaItem.id == item_id) & (AgendaItem.meeting == meeting_id))
+        .returning(AgendaItem.id)
+    )
+    if not updated:
+        raise NotFound()
+
+
+async def other_bank_prompts() -> list[tuple[str, list[tuple[int, str]]]]:
+    """Prompts outside Tool 3, grouped by bank, for the facilitator's picker."""
+    rows = (
+        await Prompt.select(Prompt.id, Prompt.bank, Prompt.text)
+        .where((Prompt.bank != "tool3") & (Prompt.bank != "tool2") & Prompt.retired.eq(False))
+        .order_by(Prompt.bank)
+        .order_by(Prompt.number)
+    )
+    grouped: dict[str, list[tuple[int, str]]] = {}
+    for row in rows:
+        grouped.setdefault(row["bank"], []).append((row["id"], row["text"]))
+    return list(grouped.items())

@@ -10,7 +10,7 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect, Response, Template
 
-from app.domain.prompts import LENS_LABELS
+from app.domain.prompts import LENS_LABELS, load_banks
 from app.domain.recurrence import RULES
 from app.services import calendar, meetings
 from app.services.errors import FormErrors
@@ -46,6 +46,9 @@ WEEKDAYS = {
     for n, day in enumerate(
         ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
     )
+}
+BANK_TITLES = {bank.id: bank.title for bank in load_banks().values()} | {
+    "custom": "Your organisation's prompts"
 }
 NTHS = {"1": "First", "2": "Second", "3": "Third", "4": "Fourth", "-1": "Last"}
 
@@ -97,6 +100,7 @@ async def _meeting(
     view = await meetings.meeting_page(meeting_id, signed_in(request), utcnow())
     template = fragment if fragment and is_fragment_request(request) else "meetings/page.html"
     vocabulary = await meetings.theme_vocabulary() if view.can_run else []
+    other_prompts = await meetings.other_bank_prompts() if view.can_run and not view.past else []
     return page(
         request,
         template,
@@ -107,6 +111,8 @@ async def _meeting(
         answers=meetings.ANSWERS,
         lenses=LENS_LABELS,
         vocabulary=vocabulary,
+        other_prompts=other_prompts,
+        bank_titles=BANK_TITLES,
     )
 
 
@@ -230,6 +236,58 @@ async def swap(
     return see_other(f"/meetings/{meeting_id}#agenda")
 
 
+@post("/meetings/{meeting_id:int}/agenda", guards=[requires_account])
+async def edit_agenda(request: AnyRequest, meeting_id: FromPath[int]) -> Template | Redirect:
+    form = await request.form()
+    values = {k: v for k, v in form.items() if isinstance(v, str)}
+    item = values.get("item", "")
+    item_id = int(item) if item.isdigit() else None
+    field = str(item_id) if item_id is not None else "new"
+    raw = {"title": values.get(f"title-{field}", ""), "minutes": values.get(f"minutes-{field}", "")}
+    try:
+        await meetings.edit_agenda(
+            meeting_id, signed_in(request), values.get("action", ""), item_id, raw, utcnow()
+        )
+    except FormErrors as e:
+        return await _meeting(
+            request, meeting_id, Form(values, e.errors), 422, "meetings/_agenda.html"
+        )
+    if is_fragment_request(request):
+        return await _meeting(request, meeting_id, fragment="meetings/_agenda.html")
+    flash(request, "The agenda is updated; the times still add up to the session's length.")
+    return see_other(f"/meetings/{meeting_id}#agenda")
+
+
+@post("/meetings/{meeting_id:int}/topics", guards=[requires_account])
+async def suggest_topic(request: AnyRequest, meeting_id: FromPath[int]) -> Template | Redirect:
+    values = await read_form(request, "topic")
+    try:
+        await meetings.suggest_topic(meeting_id, signed_in(request), values["topic"], utcnow())
+    except FormErrors as e:
+        return await _meeting(request, meeting_id, Form(values, e.errors), 422)
+    flash(request, "Thank you: your topic is on the agenda, without your name.")
+    return see_other(f"/meetings/{meeting_id}#agenda")
+
+
+@post("/meetings/{meeting_id:int}/agenda/{item_id:int}/pick", guards=[requires_account])
+async def pick(
+    request: AnyRequest, meeting_id: FromPath[int], item_id: FromPath[int]
+) -> Template | Redirect:
+    values = await read_form(request, f"bank-{item_id}")
+    try:
+        await meetings.pick_prompt(
+            meeting_id, item_id, signed_in(request), values[f"bank-{item_id}"], utcnow()
+        )
+    except FormErrors as e:
+        return await _meeting(
+            request, meeting_id, Form(values, e.errors), 422, "meetings/_agenda.html"
+        )
+    if is_fragment_request(request):
+        return await _meeting(request, meeting_id, fragment="meetings/_agenda.html")
+    flash(request, "The prompt is changed.")
+    return see_other(f"/meetings/{meeting_id}#agenda")
+
+
 @get("/meetings/{meeting_id:int}/calendar.ics", guards=[requires_account])
 async def meeting_ics(
     request: AnyRequest, meeting_id: FromPath[int], state: State
@@ -287,6 +345,9 @@ HANDLERS = [
     change,
     facilitator,
     swap,
+    edit_agenda,
+    suggest_topic,
+    pick,
     meeting_ics,
     feed,
     calendar_page,
