@@ -100,6 +100,8 @@ class Group(Table, tablename="rt_group"):
     captions = Boolean(default=False)
     quiet_room = Boolean(default=False)
     access_notes = Text(default="")
+    # How many people the room holds; RSVPs of "going" stop there. Empty: no limit.
+    venue_capacity = Integer(null=True, default=None)
 
 
 class Membership(Table, tablename="rt_membership"):
@@ -155,6 +157,7 @@ class Meeting(Table, tablename="rt_meeting"):
     captions = Boolean(default=False)
     quiet_room = Boolean(default=False)
     access_notes = Text(default="")
+    venue_capacity = Integer(null=True, default=None)
     status = Varchar(length=12, default="scheduled", index=True)
     facilitator = ForeignKey(references=User, on_delete=OnDelete.set_null, null=True)
     # Raised on every change, as RFC 5545 asks, so calendars replace the old copy.

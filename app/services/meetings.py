@@ -12,7 +12,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from app.db.engine import write_transaction
+from app.db.engine import lock_row, write_transaction
 from app.db.tables import (
     AgendaItem,
     Attendance,
@@ -75,6 +75,7 @@ _SCHEDULE_COLUMNS = (
     Group.captions,
     Group.quiet_room,
     Group.access_notes,
+    Group.venue_capacity,
 )
 
 
@@ -93,7 +94,14 @@ def _parse_place(raw: dict[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
         errors["place"] = "Use at most 255 characters."
     if len(raw.get("access_notes", "")) > 1000:
         errors["access_notes"] = "Use at most 1000 characters."
+    capacity_raw = raw.get("venue_capacity", "").strip()
+    capacity = (
+        int(capacity_raw) if capacity_raw.isdigit() and 0 < int(capacity_raw) <= 1000 else None
+    )
+    if capacity_raw and capacity is None:
+        errors["venue_capacity"] = "Enter how many people the room holds, or leave it empty."
     values: dict[str, Any] = {
+        "venue_capacity": capacity,
         "place": raw.get("place", "").strip(),
         "online_link": link,
         "access_notes": raw.get("access_notes", "").strip(),
@@ -196,7 +204,13 @@ async def materialise(group_id: int, now: datetime, horizon: int = HORIZON) -> i
                         created_at=now,
                         **{
                             k: row[k]
-                            for k in ("place", "online_link", "access_notes", *ACCESS_FLAGS)
+                            for k in (
+                                "place",
+                                "online_link",
+                                "access_notes",
+                                "venue_capacity",
+                                *ACCESS_FLAGS,
+                            )
                         },
                     )
                 )
@@ -227,6 +241,7 @@ class MeetingView:
     captions: bool
     quiet_room: bool
     access_notes: str
+    venue_capacity: int | None
     status: str
     sequence: int
     attendance_recorded: bool
@@ -258,6 +273,7 @@ MEETING_COLUMNS = (
     Meeting.captions,
     Meeting.quiet_room,
     Meeting.access_notes,
+    Meeting.venue_capacity,
     Meeting.status,
     Meeting.sequence,
     Meeting.attendance_recorded,
@@ -463,11 +479,28 @@ async def set_rsvp(meeting_id: int, account: Account, answer: str, now: datetime
         raise FormErrors({"answer": "Choose going, maybe or can't come."})
     if meeting.cancelled or meeting.ends_at < now:
         raise FormErrors({"answer": "This session has been cancelled or has already happened."})
-    await Rsvp.insert(
-        Rsvp(meeting=meeting_id, user=account.id, answer=answer, answered_at=now)
-    ).on_conflict(
-        target=(Rsvp.meeting, Rsvp.user), action="DO UPDATE", values=[Rsvp.answer, Rsvp.answered_at]
-    )
+    async with write_transaction():
+        if answer == "going" and meeting.venue_capacity is not None:
+            # Counted under the meeting's lock: two people taking the last place at once
+            # cannot both get it.
+            await lock_row(Meeting, meeting_id)
+            going = await Rsvp.count().where(
+                (Rsvp.meeting == meeting_id) & (Rsvp.answer == "going") & (Rsvp.user != account.id)
+            )
+            if going >= meeting.venue_capacity:
+                raise FormErrors(
+                    {
+                        "answer": f"The room holds {meeting.venue_capacity} and every place is "
+                        "taken. Choose maybe, and you'll be told if a place comes free."
+                    }
+                )
+        await Rsvp.insert(
+            Rsvp(meeting=meeting_id, user=account.id, answer=answer, answered_at=now)
+        ).on_conflict(
+            target=(Rsvp.meeting, Rsvp.user),
+            action="DO UPDATE",
+            values=[Rsvp.answer, Rsvp.answered_at],
+        )
 
 
 async def record_attendance(
@@ -634,6 +667,7 @@ async def schedule_form_values(group_id: int) -> dict[str, str]:
         "place": row["place"],
         "online_link": row["online_link"],
         "access_notes": row["access_notes"],
+        "venue_capacity": "" if row["venue_capacity"] is None else str(row["venue_capacity"]),
         **{flag: "true" if row[flag] else "" for flag in ACCESS_FLAGS},
     }
 
@@ -647,6 +681,7 @@ def change_form_values(meeting: MeetingView, timezone: str) -> dict[str, str]:
         "place": meeting.place,
         "online_link": meeting.online_link,
         "access_notes": meeting.access_notes,
+        "venue_capacity": "" if meeting.venue_capacity is None else str(meeting.venue_capacity),
         **{flag: "true" if getattr(meeting, flag) else "" for flag in ACCESS_FLAGS},
     }
 

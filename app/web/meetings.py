@@ -30,6 +30,7 @@ SCHEDULE_FIELDS = (
     "place",
     "online_link",
     "access_notes",
+    "venue_capacity",
     *meetings.ACCESS_FLAGS,
 )
 CHANGE_FIELDS = (
@@ -39,6 +40,7 @@ CHANGE_FIELDS = (
     "place",
     "online_link",
     "access_notes",
+    "venue_capacity",
     *meetings.ACCESS_FLAGS,
 )
 WEEKDAYS = {

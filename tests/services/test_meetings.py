@@ -227,3 +227,37 @@ async def test_accessibility_needs_are_shown_to_the_facilitator_only(db: str) ->
     assert [p.accessibility_needs for p in seen.needs] == ["Captions, please"]
     assert (await meetings.meeting_page(first, convenor, NOW)).needs == []
     assert (await meetings.meeting_page(first, member, NOW)).needs == []
+
+
+async def test_ten_people_saying_going_at_once_to_a_room_for_three_fill_it_exactly(db: str) -> None:
+    import anyio
+
+    convenor = await person("c")
+    gid = await group_of("peer_support", convenor)
+    await meetings.save_schedule(gid, convenor, {**WEEKLY_TUESDAY, "venue_capacity": "3"}, NOW)
+    people = [await person(n) for n in range(10)]
+    await add(gid, *people)
+    first = (
+        await Meeting.select(Meeting.id)
+        .where(Meeting.group == gid)
+        .order_by(Meeting.starts_at)
+        .first()
+    )["id"]
+    outcomes: list[str] = []
+
+    async def say_going(who) -> None:  # type: ignore[no-untyped-def]
+        try:
+            await meetings.set_rsvp(first, who, "going", NOW)
+            outcomes.append("going")
+        except FormErrors:
+            outcomes.append("full")
+
+    async with anyio.create_task_group() as tg:
+        for who in people:
+            tg.start_soon(say_going, who)
+    assert sorted(outcomes) == ["full"] * 7 + ["going"] * 3
+    from app.db.tables import Rsvp
+
+    assert await Rsvp.count().where((Rsvp.meeting == first) & (Rsvp.answer == "going")) == 3
+    # Saying maybe is always possible, and changing one's own answer never counts twice.
+    await meetings.set_rsvp(first, people[0], "maybe", NOW)

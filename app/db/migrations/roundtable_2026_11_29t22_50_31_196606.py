@@ -79,7 +79,7 @@ class User(Table, tablename="rt_user", schema=None):
     )
 
 
-ID = "2026-11-29T22:16:42:278842"
+ID = "2026-11-29T22:50:31:196606"
 VERSION = "1.38.0"
 DESCRIPTION = "Meetings, agendas, prompts, RSVPs, attendance, themes; group schedules; calendar tokens"
 
@@ -90,26 +90,7 @@ async def forwards():
     )
 
     manager.add_table(
-        class_name="AgendaItem",
-        tablename="rt_agenda_item",
-        schema=None,
-        columns=None,
-    )
-
-    manager.add_table(
-        class_name="Prompt", tablename="rt_prompt", schema=None, columns=None
-    )
-
-    manager.add_table(
         class_name="Rsvp", tablename="rt_rsvp", schema=None, columns=None
-    )
-
-    manager.add_table(
-        class_name="Meeting", tablename="rt_meeting", schema=None, columns=None
-    )
-
-    manager.add_table(
-        class_name="Theme", tablename="rt_theme", schema=None, columns=None
     )
 
     manager.add_table(
@@ -120,15 +101,34 @@ async def forwards():
     )
 
     manager.add_table(
+        class_name="Theme", tablename="rt_theme", schema=None, columns=None
+    )
+
+    manager.add_table(
+        class_name="Prompt", tablename="rt_prompt", schema=None, columns=None
+    )
+
+    manager.add_table(
         class_name="MeetingTheme",
         tablename="rt_meeting_theme",
         schema=None,
         columns=None,
     )
 
-    manager.add_column(
-        table_class_name="AgendaItem",
+    manager.add_table(
+        class_name="AgendaItem",
         tablename="rt_agenda_item",
+        schema=None,
+        columns=None,
+    )
+
+    manager.add_table(
+        class_name="Meeting", tablename="rt_meeting", schema=None, columns=None
+    )
+
+    manager.add_column(
+        table_class_name="Rsvp",
+        tablename="rt_rsvp",
         column_name="id",
         db_column_name="id",
         column_class_name="Serial",
@@ -147,8 +147,8 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="AgendaItem",
-        tablename="rt_agenda_item",
+        table_class_name="Rsvp",
+        tablename="rt_rsvp",
         column_name="meeting",
         db_column_name="meeting",
         column_class_name="ForeignKey",
@@ -171,106 +171,42 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="AgendaItem",
-        tablename="rt_agenda_item",
-        column_name="position",
-        db_column_name="position",
-        column_class_name="Integer",
-        column_class=Integer,
-        params={
-            "default": 0,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="AgendaItem",
-        tablename="rt_agenda_item",
-        column_name="kind",
-        db_column_name="kind",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 24,
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="AgendaItem",
-        tablename="rt_agenda_item",
-        column_name="title",
-        db_column_name="title",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 200,
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="AgendaItem",
-        tablename="rt_agenda_item",
-        column_name="minutes",
-        db_column_name="minutes",
-        column_class_name="Integer",
-        column_class=Integer,
-        params={
-            "default": 0,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="AgendaItem",
-        tablename="rt_agenda_item",
-        column_name="prompt",
-        db_column_name="prompt",
+        table_class_name="Rsvp",
+        tablename="rt_rsvp",
+        column_name="user",
+        db_column_name="user",
         column_class_name="ForeignKey",
         column_class=ForeignKey,
         params={
-            "references": Prompt,
-            "on_delete": OnDelete.set_null,
+            "references": User,
+            "on_delete": OnDelete.cascade,
             "on_update": OnUpdate.cascade,
             "target_column": None,
             "null": True,
             "primary_key": False,
             "unique": False,
+            "index": True,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Rsvp",
+        tablename="rt_rsvp",
+        column_name="answer",
+        db_column_name="answer",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 8,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
             "index": False,
             "index_method": IndexMethod.btree,
             "choices": None,
@@ -281,17 +217,127 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="AgendaItem",
-        tablename="rt_agenda_item",
-        column_name="phases",
-        db_column_name="phases",
-        column_class_name="Text",
-        column_class=Text,
+        table_class_name="Rsvp",
+        tablename="rt_rsvp",
+        column_name="answered_at",
+        db_column_name="answered_at",
+        column_class_name="Timestamptz",
+        column_class=Timestamptz,
         params={
-            "default": "",
+            "default": TimestamptzNow(),
             "null": False,
             "primary_key": False,
             "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Attendance",
+        tablename="rt_attendance",
+        column_name="id",
+        db_column_name="id",
+        column_class_name="Serial",
+        column_class=Serial,
+        params={
+            "null": False,
+            "primary_key": True,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Attendance",
+        tablename="rt_attendance",
+        column_name="meeting",
+        db_column_name="meeting",
+        column_class_name="ForeignKey",
+        column_class=ForeignKey,
+        params={
+            "references": Meeting,
+            "on_delete": OnDelete.cascade,
+            "on_update": OnUpdate.cascade,
+            "target_column": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": True,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Attendance",
+        tablename="rt_attendance",
+        column_name="user",
+        db_column_name="user",
+        column_class_name="ForeignKey",
+        column_class=ForeignKey,
+        params={
+            "references": User,
+            "on_delete": OnDelete.cascade,
+            "on_update": OnUpdate.cascade,
+            "target_column": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": True,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Theme",
+        tablename="rt_theme",
+        column_name="id",
+        db_column_name="id",
+        column_class_name="Serial",
+        column_class=Serial,
+        params={
+            "null": False,
+            "primary_key": True,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Theme",
+        tablename="rt_theme",
+        column_name="name",
+        db_column_name="name",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 60,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": True,
             "index": False,
             "index_method": IndexMethod.btree,
             "choices": None,
@@ -495,8 +541,8 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="Rsvp",
-        tablename="rt_rsvp",
+        table_class_name="MeetingTheme",
+        tablename="rt_meeting_theme",
         column_name="id",
         db_column_name="id",
         column_class_name="Serial",
@@ -515,8 +561,8 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="Rsvp",
-        tablename="rt_rsvp",
+        table_class_name="MeetingTheme",
+        tablename="rt_meeting_theme",
         column_name="meeting",
         db_column_name="meeting",
         column_class_name="ForeignKey",
@@ -539,14 +585,14 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="Rsvp",
-        tablename="rt_rsvp",
-        column_name="user",
-        db_column_name="user",
+        table_class_name="MeetingTheme",
+        tablename="rt_meeting_theme",
+        column_name="theme",
+        db_column_name="theme",
         column_class_name="ForeignKey",
         column_class=ForeignKey,
         params={
-            "references": User,
+            "references": Theme,
             "on_delete": OnDelete.cascade,
             "on_update": OnUpdate.cascade,
             "target_column": None,
@@ -563,14 +609,79 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="Rsvp",
-        tablename="rt_rsvp",
-        column_name="answer",
-        db_column_name="answer",
+        table_class_name="AgendaItem",
+        tablename="rt_agenda_item",
+        column_name="id",
+        db_column_name="id",
+        column_class_name="Serial",
+        column_class=Serial,
+        params={
+            "null": False,
+            "primary_key": True,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="AgendaItem",
+        tablename="rt_agenda_item",
+        column_name="meeting",
+        db_column_name="meeting",
+        column_class_name="ForeignKey",
+        column_class=ForeignKey,
+        params={
+            "references": Meeting,
+            "on_delete": OnDelete.cascade,
+            "on_update": OnUpdate.cascade,
+            "target_column": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": True,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="AgendaItem",
+        tablename="rt_agenda_item",
+        column_name="position",
+        db_column_name="position",
+        column_class_name="Integer",
+        column_class=Integer,
+        params={
+            "default": 0,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="AgendaItem",
+        tablename="rt_agenda_item",
+        column_name="kind",
+        db_column_name="kind",
         column_class_name="Varchar",
         column_class=Varchar,
         params={
-            "length": 8,
+            "length": 24,
             "default": "",
             "null": False,
             "primary_key": False,
@@ -585,14 +696,81 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="Rsvp",
-        tablename="rt_rsvp",
-        column_name="answered_at",
-        db_column_name="answered_at",
-        column_class_name="Timestamptz",
-        column_class=Timestamptz,
+        table_class_name="AgendaItem",
+        tablename="rt_agenda_item",
+        column_name="title",
+        db_column_name="title",
+        column_class_name="Varchar",
+        column_class=Varchar,
         params={
-            "default": TimestamptzNow(),
+            "length": 200,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="AgendaItem",
+        tablename="rt_agenda_item",
+        column_name="minutes",
+        db_column_name="minutes",
+        column_class_name="Integer",
+        column_class=Integer,
+        params={
+            "default": 0,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="AgendaItem",
+        tablename="rt_agenda_item",
+        column_name="prompt",
+        db_column_name="prompt",
+        column_class_name="ForeignKey",
+        column_class=ForeignKey,
+        params={
+            "references": Prompt,
+            "on_delete": OnDelete.set_null,
+            "on_update": OnUpdate.cascade,
+            "target_column": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="AgendaItem",
+        tablename="rt_agenda_item",
+        column_name="phases",
+        db_column_name="phases",
+        column_class_name="Text",
+        column_class=Text,
+        params={
+            "default": "",
             "null": False,
             "primary_key": False,
             "unique": False,
@@ -865,6 +1043,27 @@ async def forwards():
     manager.add_column(
         table_class_name="Meeting",
         tablename="rt_meeting",
+        column_name="venue_capacity",
+        db_column_name="venue_capacity",
+        column_class_name="Integer",
+        column_class=Integer,
+        params={
+            "default": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Meeting",
+        tablename="rt_meeting",
         column_name="status",
         db_column_name="status",
         column_class_name="Varchar",
@@ -984,184 +1183,6 @@ async def forwards():
             "primary_key": False,
             "unique": False,
             "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Theme",
-        tablename="rt_theme",
-        column_name="id",
-        db_column_name="id",
-        column_class_name="Serial",
-        column_class=Serial,
-        params={
-            "null": False,
-            "primary_key": True,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Theme",
-        tablename="rt_theme",
-        column_name="name",
-        db_column_name="name",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 60,
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": True,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Attendance",
-        tablename="rt_attendance",
-        column_name="id",
-        db_column_name="id",
-        column_class_name="Serial",
-        column_class=Serial,
-        params={
-            "null": False,
-            "primary_key": True,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Attendance",
-        tablename="rt_attendance",
-        column_name="meeting",
-        db_column_name="meeting",
-        column_class_name="ForeignKey",
-        column_class=ForeignKey,
-        params={
-            "references": Meeting,
-            "on_delete": OnDelete.cascade,
-            "on_update": OnUpdate.cascade,
-            "target_column": None,
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": True,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Attendance",
-        tablename="rt_attendance",
-        column_name="user",
-        db_column_name="user",
-        column_class_name="ForeignKey",
-        column_class=ForeignKey,
-        params={
-            "references": User,
-            "on_delete": OnDelete.cascade,
-            "on_update": OnUpdate.cascade,
-            "target_column": None,
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": True,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="MeetingTheme",
-        tablename="rt_meeting_theme",
-        column_name="id",
-        db_column_name="id",
-        column_class_name="Serial",
-        column_class=Serial,
-        params={
-            "null": False,
-            "primary_key": True,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="MeetingTheme",
-        tablename="rt_meeting_theme",
-        column_name="meeting",
-        db_column_name="meeting",
-        column_class_name="ForeignKey",
-        column_class=ForeignKey,
-        params={
-            "references": Meeting,
-            "on_delete": OnDelete.cascade,
-            "on_update": OnUpdate.cascade,
-            "target_column": None,
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": True,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="MeetingTheme",
-        tablename="rt_meeting_theme",
-        column_name="theme",
-        db_column_name="theme",
-        column_class_name="ForeignKey",
-        column_class=ForeignKey,
-        params={
-            "references": Theme,
-            "on_delete": OnDelete.cascade,
-            "on_update": OnUpdate.cascade,
-            "target_column": None,
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": True,
             "index_method": IndexMethod.btree,
             "choices": None,
             "db_column_name": None,
@@ -1458,6 +1479,27 @@ async def forwards():
         params={
             "default": False,
             "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Group",
+        tablename="rt_group",
+        column_name="venue_capacity",
+        db_column_name="venue_capacity",
+        column_class_name="Integer",
+        column_class=Integer,
+        params={
+            "default": None,
+            "null": True,
             "primary_key": False,
             "unique": False,
             "index": False,
