@@ -216,6 +216,20 @@ class MeetingTheme(Table, tablename="rt_meeting_theme"):
     theme = ForeignKey(references=Theme, on_delete=OnDelete.cascade, index=True)
 
 
+class Action(Table, tablename="rt_action"):
+    """Something a set member commits to do; reviewed at the next meeting's check-in."""
+
+    id = Serial(primary_key=True)
+    group = ForeignKey(references=Group, on_delete=OnDelete.cascade, index=True)
+    meeting = ForeignKey(references=Meeting, on_delete=OnDelete.cascade, index=True)
+    owner = ForeignKey(references=User, on_delete=OnDelete.cascade, index=True)
+    text = Text()
+    status = Varchar(length=16, default="open", index=True)
+    review_note = Text(default="")
+    created_at = Timestamptz()
+    reviewed_at = Timestamptz(null=True, default=None)
+
+
 class Notification(Table, tablename="rt_notification"):
     id = Serial(primary_key=True)
     user = ForeignKey(references=User, on_delete=OnDelete.cascade, index=True)
@@ -250,6 +264,7 @@ ALL_TABLES: tuple[type[Table], ...] = (
     Attendance,
     Theme,
     MeetingTheme,
+    Action,
     Notification,
     AuditEvent,
 )

@@ -10,7 +10,7 @@ import secrets
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 
-from app.db.tables import Group, Invitation, JoinRequest, Meeting, Membership
+from app.db.tables import Action, Group, Invitation, JoinRequest, Meeting, Membership
 from app.domain.groups import defaults_for
 from app.services.accounts import Account, ensure_account
 from app.services.meetings import (
@@ -229,6 +229,7 @@ async def _seed_extras(people: dict[str, Account], now: datetime) -> None:
                 created_at=now,
             )
         )
+    await _seed_actions(als["id"], people, now)
     if not await Invitation.exists().where(Invitation.group == als["id"]):
         await Invitation.insert(
             Invitation(
@@ -240,3 +241,42 @@ async def _seed_extras(people: dict[str, Account], now: datetime) -> None:
                 created_at=now,
             )
         )
+
+
+async def _seed_actions(group_id: int, people: dict[str, Account], now: datetime) -> None:
+    """Commitments from the set's past sessions: one done, two still open for report-back."""
+    if await Action.exists().where(Action.group == group_id):
+        return
+    past = (
+        await Meeting.select(Meeting.id)
+        .where((Meeting.group == group_id) & (Meeting.starts_at < now))
+        .order_by(Meeting.starts_at)
+    )
+    if len(past) < 2:
+        return
+    bob, grace = people["bob@example.org"].id, people["grace@example.org"].id
+    await Action.insert(
+        Action(
+            group=group_id,
+            meeting=past[-2]["id"],
+            owner=grace,
+            text="Ask my manager for protected time for supervision",
+            status="done",
+            review_note="Agreed: an hour a fortnight",
+            created_at=now,
+        ),
+        Action(
+            group=group_id,
+            meeting=past[-1]["id"],
+            owner=bob,
+            text="Try a reflective supervision with one new starter",
+            created_at=now,
+        ),
+        Action(
+            group=group_id,
+            meeting=past[-1]["id"],
+            owner=grace,
+            text="Write down what makes a supervision feel safe, to share next time",
+            created_at=now,
+        ),
+    )

@@ -12,7 +12,7 @@ from litestar.response import Redirect, Response, Template
 
 from app.domain.prompts import LENS_LABELS, load_banks
 from app.domain.recurrence import RULES
-from app.services import calendar, meetings
+from app.services import actions, calendar, meetings
 from app.services.errors import FormErrors
 from app.services.groups import officer_group
 from app.web.auth import requires_account, signed_in, utcnow
@@ -103,6 +103,9 @@ async def _meeting(
     template = fragment if fragment and is_fragment_request(request) else "meetings/page.html"
     vocabulary = await meetings.theme_vocabulary() if view.can_run else []
     other_prompts = await meetings.other_bank_prompts() if view.can_run and not view.past else []
+    learning = view.group.kind == "action_learning"
+    raised = await actions.raised_at(meeting_id) if learning else []
+    earlier = await actions.open_before(view.group.id, view.meeting.starts_at) if learning else []
     return page(
         request,
         template,
@@ -115,6 +118,9 @@ async def _meeting(
         vocabulary=vocabulary,
         other_prompts=other_prompts,
         bank_titles=BANK_TITLES,
+        raised=raised,
+        earlier=earlier,
+        statuses=actions.STATUSES,
     )
 
 
@@ -290,6 +296,37 @@ async def pick(
     return see_other(f"/meetings/{meeting_id}#agenda")
 
 
+@post("/meetings/{meeting_id:int}/actions", guards=[requires_account])
+async def add_action(request: AnyRequest, meeting_id: FromPath[int]) -> Template | Redirect:
+    values = await read_form(request, "action")
+    try:
+        await actions.add_action(meeting_id, signed_in(request), values["action"], utcnow())
+    except FormErrors as e:
+        return await _meeting(request, meeting_id, Form(values, e.errors), 422)
+    flash(request, "Your action is recorded. It will come up at the next session's check-in.")
+    return see_other(f"/meetings/{meeting_id}#actions")
+
+
+@post("/meetings/{meeting_id:int}/actions/{action_id:int}", guards=[requires_account])
+async def review_action(
+    request: AnyRequest, meeting_id: FromPath[int], action_id: FromPath[int]
+) -> Template | Redirect:
+    values = await read_form(request, f"status-{action_id}", f"note-{action_id}")
+    try:
+        await actions.review_action(
+            meeting_id,
+            action_id,
+            signed_in(request),
+            values[f"status-{action_id}"],
+            values[f"note-{action_id}"],
+            utcnow(),
+        )
+    except FormErrors as e:
+        return await _meeting(request, meeting_id, Form(values, e.errors), 422)
+    flash(request, "The action's outcome is recorded.")
+    return see_other(f"/meetings/{meeting_id}#actions")
+
+
 @get("/meetings/{meeting_id:int}/calendar.ics", guards=[requires_account])
 async def meeting_ics(
     request: AnyRequest, meeting_id: FromPath[int], state: State
@@ -350,6 +387,8 @@ HANDLERS = [
     edit_agenda,
     suggest_topic,
     pick,
+    add_action,
+    review_action,
     meeting_ics,
     feed,
     calendar_page,
