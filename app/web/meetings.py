@@ -120,6 +120,8 @@ async def _meeting(
         bank_titles=BANK_TITLES,
         raised=raised,
         earlier=earlier,
+        # A swapped-in fragment takes focus (see the templates), a full page never does.
+        swapped=template == fragment and bool(fragment),
         statuses=actions.STATUSES,
     )
 
