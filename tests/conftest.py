@@ -24,6 +24,7 @@ os.environ["DATABASE_URL"] = DATABASE_URL
 os.environ.setdefault("PICCOLO_CONF", "app.db.piccolo_conf")
 
 import httpx  # noqa: E402
+import hypothesis  # noqa: E402
 from argon2 import PasswordHasher  # noqa: E402
 from litestar import Litestar  # noqa: E402
 
@@ -32,6 +33,13 @@ from app.db.engine import bind_tables, close_engine, engine_for, open_engine  # 
 from app.db.migrate import apply_migrations  # noqa: E402
 from app.db.tables import ALL_TABLES  # noqa: E402
 from app.services import passwords  # noqa: E402
+
+# No per-example deadline (a busy CI machine is slow, not wrong), and in CI a fixed
+# sequence of examples, so a run's result does not depend on luck.
+hypothesis.settings.register_profile(
+    "roundtable", deadline=None, derandomize=os.environ.get("CI") == "true"
+)
+hypothesis.settings.load_profile("roundtable")
 
 TEST_PASSWORD = "correct horse battery"
 # Production-strength Argon2 costs ~50 ms a hash; tests hash hundreds of times.
