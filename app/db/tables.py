@@ -145,8 +145,8 @@ class Invitation(Table, tablename="rt_invitation"):
 class Meeting(Table, tablename="rt_meeting"):
     id = Serial(primary_key=True)
     group = ForeignKey(references=Group, on_delete=OnDelete.cascade, index=True)
-    # "<group id>:<local date>" for meetings made from the schedule, so making them twice
-    # makes each once; a one-off meeting gets a random key.
+    # "<group id>:<local date>" of the scheduled occurrence, so making meetings twice, or
+    # from several processes, makes each once; it stays put when a meeting is moved.
     occurrence_key = Varchar(length=64, unique=True)
     starts_at = Timestamptz(index=True)
     ends_at = Timestamptz()

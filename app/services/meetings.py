@@ -6,7 +6,6 @@ and where a staff network meets is private. Outsiders see the schedule's descrip
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -647,10 +646,6 @@ async def swap_prompt(
         raise FormErrors({f"lens-{item_id}": str(e)}) from None
     ids = await _tool3_ids()
     await AgendaItem.update({AgendaItem.prompt: ids[number]}).where(AgendaItem.id == item_id)
-
-
-def new_occurrence_key() -> str:
-    return f"once:{secrets.token_hex(8)}"
 
 
 async def schedule_form_values(group_id: int) -> dict[str, str]:
