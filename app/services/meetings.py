@@ -166,6 +166,13 @@ async def _draft_agenda(meeting_id: int, group_id: int, kind: str, minutes: int)
     chosen.sort(key=lambda n: prompt_rotation.LENS_OF[n] != "self")
     ids = await _tool3_ids()
     prompt_for = dict(zip(slots, chosen, strict=False))
+    await _insert_items(
+        meeting_id,
+        [(d, ids.get(prompt_for[n]) if n in prompt_for else None) for n, d in enumerate(drafts)],
+    )
+
+
+async def _insert_items(meeting_id: int, items: list[tuple[agendas.ItemDraft, int | None]]) -> None:
     await AgendaItem.insert(
         *[
             AgendaItem(
@@ -174,10 +181,10 @@ async def _draft_agenda(meeting_id: int, group_id: int, kind: str, minutes: int)
                 kind=draft.kind,
                 title=draft.title,
                 minutes=draft.minutes,
-                prompt=ids.get(prompt_for[position]) if position in prompt_for else None,
+                prompt=prompt_id,
                 phases=_phases_text(draft.phases),
             )
-            for position, draft in enumerate(drafts)
+            for position, (draft, prompt_id) in enumerate(items)
         ]
     )
 
@@ -712,20 +719,7 @@ def _draft_of(item: AgendaItemView) -> agendas.ItemDraft:
 async def _write_agenda(meeting_id: int, items: list[tuple[agendas.ItemDraft, int | None]]) -> None:
     async with write_transaction():
         await AgendaItem.delete().where(AgendaItem.meeting == meeting_id)
-        await AgendaItem.insert(
-            *[
-                AgendaItem(
-                    meeting=meeting_id,
-                    position=position,
-                    kind=draft.kind,
-                    title=draft.title,
-                    minutes=draft.minutes,
-                    prompt=prompt_id,
-                    phases=_phases_text(draft.phases),
-                )
-                for position, (draft, prompt_id) in enumerate(items)
-            ]
-        )
+        await _insert_items(meeting_id, items)
 
 
 def _fit(

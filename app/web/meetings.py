@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from typing import Any
 
 from litestar import Request, get, post
@@ -227,23 +228,35 @@ async def facilitator(request: AnyRequest, meeting_id: FromPath[int]) -> Templat
     return see_other(f"/meetings/{meeting_id}")
 
 
+AGENDA = "meetings/_agenda.html"
+
+
+async def _agenda_changed(
+    request: AnyRequest,
+    meeting_id: int,
+    change: Awaitable[None],
+    values: dict[str, str],
+    message: str,
+) -> Template | Redirect:
+    """Every agenda change answers alike: the agenda fragment for htmx, else a redirect."""
+    try:
+        await change
+    except FormErrors as e:
+        return await _meeting(request, meeting_id, Form(values, e.errors), 422, AGENDA)
+    if is_fragment_request(request):
+        return await _meeting(request, meeting_id, fragment=AGENDA)
+    flash(request, message)
+    return see_other(f"/meetings/{meeting_id}#agenda")
+
+
 @post("/meetings/{meeting_id:int}/agenda/{item_id:int}/swap", guards=[requires_account])
 async def swap(
     request: AnyRequest, meeting_id: FromPath[int], item_id: FromPath[int]
 ) -> Template | Redirect:
-    values = await read_form(request, f"lens-{item_id}")
-    try:
-        await meetings.swap_prompt(
-            meeting_id, item_id, signed_in(request), values[f"lens-{item_id}"], utcnow()
-        )
-    except FormErrors as e:
-        return await _meeting(
-            request, meeting_id, Form(values, e.errors), 422, "meetings/_agenda.html"
-        )
-    if is_fragment_request(request):
-        return await _meeting(request, meeting_id, fragment="meetings/_agenda.html")
-    flash(request, "The question is swapped.")
-    return see_other(f"/meetings/{meeting_id}#agenda")
+    field = f"lens-{item_id}"
+    values = await read_form(request, field)
+    change = meetings.swap_prompt(meeting_id, item_id, signed_in(request), values[field], utcnow())
+    return await _agenda_changed(request, meeting_id, change, values, "The question is swapped.")
 
 
 @post("/meetings/{meeting_id:int}/agenda", guards=[requires_account])
@@ -254,18 +267,15 @@ async def edit_agenda(request: AnyRequest, meeting_id: FromPath[int]) -> Templat
     item_id = int(item) if item.isdigit() else None
     field = str(item_id) if item_id is not None else "new"
     raw = {"title": values.get(f"title-{field}", ""), "minutes": values.get(f"minutes-{field}", "")}
-    try:
-        await meetings.edit_agenda(
-            meeting_id, signed_in(request), values.get("action", ""), item_id, raw, utcnow()
-        )
-    except FormErrors as e:
-        return await _meeting(
-            request, meeting_id, Form(values, e.errors), 422, "meetings/_agenda.html"
-        )
-    if is_fragment_request(request):
-        return await _meeting(request, meeting_id, fragment="meetings/_agenda.html")
-    flash(request, "The agenda is updated; the times still add up to the session's length.")
-    return see_other(f"/meetings/{meeting_id}#agenda")
+    action = values.get("action", "")
+    change = meetings.edit_agenda(meeting_id, signed_in(request), action, item_id, raw, utcnow())
+    return await _agenda_changed(
+        request,
+        meeting_id,
+        change,
+        values,
+        "The agenda is updated; the times still add up to the session's length.",
+    )
 
 
 @post("/meetings/{meeting_id:int}/topics", guards=[requires_account])
@@ -283,19 +293,10 @@ async def suggest_topic(request: AnyRequest, meeting_id: FromPath[int]) -> Templ
 async def pick(
     request: AnyRequest, meeting_id: FromPath[int], item_id: FromPath[int]
 ) -> Template | Redirect:
-    values = await read_form(request, f"bank-{item_id}")
-    try:
-        await meetings.pick_prompt(
-            meeting_id, item_id, signed_in(request), values[f"bank-{item_id}"], utcnow()
-        )
-    except FormErrors as e:
-        return await _meeting(
-            request, meeting_id, Form(values, e.errors), 422, "meetings/_agenda.html"
-        )
-    if is_fragment_request(request):
-        return await _meeting(request, meeting_id, fragment="meetings/_agenda.html")
-    flash(request, "The prompt is changed.")
-    return see_other(f"/meetings/{meeting_id}#agenda")
+    field = f"bank-{item_id}"
+    values = await read_form(request, field)
+    change = meetings.pick_prompt(meeting_id, item_id, signed_in(request), values[field], utcnow())
+    return await _agenda_changed(request, meeting_id, change, values, "The prompt is changed.")
 
 
 @post("/meetings/{meeting_id:int}/actions", guards=[requires_account])

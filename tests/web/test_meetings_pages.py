@@ -226,3 +226,27 @@ async def test_an_action_learning_presenter_slot_shows_tool_2_questions(
     words = text_of((await client.get(f"/meetings/{mid}")).text)
     assert "Questions to help the set ask (Tool 2, curiosity checklist)" in words
     assert "Supervisor's version:" in words
+
+
+async def test_a_session_is_moved_from_its_own_page_and_bad_input_is_kept(
+    client: httpx.AsyncClient, make_account
+) -> None:
+    _, mid = await scheduled_group(make_account)
+    await sign_in(client, "alice@example.org")
+    form = await client.get(f"/meetings/{mid}/edit")
+    assert form.status_code == 200 and 'name="venue_capacity"' in form.text
+    bad = {
+        "date": "soon",
+        "start": "18:00",
+        "minutes": "60",
+        "place": "Room 5",
+        "venue_capacity": "lots",
+    }
+    response = await post_form(client, f"/meetings/{mid}/edit", bad)
+    assert response.status_code == 422
+    assert field_error(response.text, "date") and field_error(response.text, "venue_capacity")
+    assert 'value="Room 5"' in response.text
+    good = {**bad, "date": "2030-01-08", "venue_capacity": "12"}
+    assert (await post_form(client, f"/meetings/{mid}/edit", good)).status_code == 303
+    words = text_of((await client.get(f"/meetings/{mid}")).text)
+    assert "Tuesday 8 January 2030" in words and "Holds 12 people" in words
