@@ -32,6 +32,7 @@ from app.web import (
     notifications,
     oversight,
     pages,
+    rota,
 )
 from app.web.auth import SessionAccountMiddleware
 from app.web.errors import http_error, not_found, server_error
@@ -94,6 +95,7 @@ def create_app(settings: Settings, *, run_scheduler: bool | None = None) -> Lite
             *invitations.HANDLERS,
             *oversight.HANDLERS,
             *meetings.HANDLERS,
+            *rota.HANDLERS,
             *notifications.HANDLERS,
             create_static_files_router(
                 path="/static",

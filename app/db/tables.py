@@ -230,6 +230,26 @@ class Action(Table, tablename="rt_action"):
     reviewed_at = Timestamptz(null=True, default=None)
 
 
+class FacilitationTurn(Table, tablename="rt_facilitation_turn"):
+    """Who leads, co-facilitates or shadows a meeting, and how they came to."""
+
+    id = Serial(primary_key=True)
+    meeting = ForeignKey(references=Meeting, on_delete=OnDelete.cascade, index=True)
+    member = ForeignKey(references=User, on_delete=OnDelete.cascade, index=True)
+    role = Varchar(length=8)  # lead | co | shadow
+    origin = Varchar(length=10, default="rota")  # rota | swap | cover | override
+    covered_for = ForeignKey(references=User, on_delete=OnDelete.set_null, null=True)
+    note = Text(default="")
+
+
+class Unavailability(Table, tablename="rt_unavailability"):
+    """A day someone has said they are away; the rota skips them."""
+
+    id = Serial(primary_key=True)
+    user = ForeignKey(references=User, on_delete=OnDelete.cascade, index=True)
+    day = Date(index=True)
+
+
 class Notification(Table, tablename="rt_notification"):
     id = Serial(primary_key=True)
     user = ForeignKey(references=User, on_delete=OnDelete.cascade, index=True)
@@ -265,6 +285,8 @@ ALL_TABLES: tuple[type[Table], ...] = (
     Theme,
     MeetingTheme,
     Action,
+    FacilitationTurn,
+    Unavailability,
     Notification,
     AuditEvent,
 )

@@ -10,7 +10,15 @@ import secrets
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 
-from app.db.tables import Action, Group, Invitation, JoinRequest, Meeting, Membership
+from app.db.tables import (
+    Action,
+    FacilitationTurn,
+    Group,
+    Invitation,
+    JoinRequest,
+    Meeting,
+    Membership,
+)
 from app.domain.groups import defaults_for
 from app.services.accounts import Account, ensure_account
 from app.services.meetings import (
@@ -22,6 +30,7 @@ from app.services.meetings import (
 )
 from app.services.membership import create_group
 from app.services.passwords import hash_password
+from app.services.rota import plan_rota
 
 DEMO_PASSWORD = "roundtable-demo"
 
@@ -205,9 +214,21 @@ async def _seed_sessions(group_id: int, convenor: Account, demo: DemoGroup, now:
         meeting_id = row["id"]
         facilitator = members[n % len(members)]
         await set_facilitator(meeting_id, convenor, facilitator, now)
+        # The second session was covered: its planned lead owes a give-back.
+        covered = n == 1 and len(members) > 2
+        await FacilitationTurn.insert(
+            FacilitationTurn(
+                meeting=meeting_id,
+                member=facilitator,
+                role="lead",
+                origin="cover" if covered else "rota",
+                covered_for=members[2] if covered else None,
+            )
+        ).on_conflict(action="DO NOTHING")
         came = members[: max(2, len(members) - n % 2)]
         await record_attendance(meeting_id, convenor, came, now)
         await record_themes(meeting_id, convenor, list(THEMES[n % len(THEMES)]), "", now)
+    await plan_rota(group_id, now)
 
 
 async def _seed_extras(people: dict[str, Account], now: datetime) -> None:

@@ -1,0 +1,75 @@
+"""The rota page: upcoming facilitators, the fairness ledger, opting out and away days."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, get, post
+from litestar.params import FromPath
+from litestar.response import Redirect, Template
+
+from app.services import rota
+from app.services.errors import FormErrors
+from app.services.groups import officer_group
+from app.web.auth import requires_account, signed_in, utcnow
+from app.web.render import Form, flash, page, read_form, see_other
+
+AnyRequest = Request[Any, Any, Any]
+
+
+async def _rota(request: AnyRequest, group_id: int, form: Form, status_code: int = 200) -> Template:
+    view = await rota.rota_page(group_id, signed_in(request), utcnow())
+    return page(
+        request,
+        "rota/page.html",
+        status_code=status_code,
+        r=view,
+        g=view.group,
+        roles=rota.ROLES,
+        form=form,
+    )
+
+
+@get("/groups/{group_id:int}/rota", guards=[requires_account])
+async def rota_page(request: AnyRequest, group_id: FromPath[int]) -> Template:
+    return await _rota(request, group_id, Form())
+
+
+@post("/groups/{group_id:int}/rota/plan", guards=[requires_account])
+async def plan(request: AnyRequest, group_id: FromPath[int]) -> Redirect:
+    await officer_group(group_id, signed_in(request), utcnow())
+    made = await rota.plan_rota(group_id, utcnow())
+    flash(request, f"The rota is up to date ({made} new turn{'s' if made != 1 else ''}).")
+    return see_other(f"/groups/{group_id}/rota")
+
+
+@post("/groups/{group_id:int}/rota/opt-out", guards=[requires_account])
+async def opt_out(request: AnyRequest, group_id: FromPath[int]) -> Redirect:
+    values = await read_form(request, "opted_out")
+    opted = values["opted_out"] == "true"
+    await rota.set_opt_out(group_id, signed_in(request), opted, utcnow())
+    flash(request, "You won't be asked to lead." if opted else "You are back on the rota to lead.")
+    return see_other(f"/groups/{group_id}/rota")
+
+
+@post("/groups/{group_id:int}/rota/away", guards=[requires_account])
+async def add_away(request: AnyRequest, group_id: FromPath[int]) -> Template | Redirect:
+    values = await read_form(request, "day")
+    try:
+        day = await rota.add_away_day(signed_in(request), values["day"], utcnow())
+    except FormErrors as e:
+        return await _rota(request, group_id, Form(values, e.errors), status_code=422)
+    flash(request, f"Noted: you are away on {day.strftime('%-d %B %Y')}. The rota will skip you.")
+    return see_other(f"/groups/{group_id}/rota")
+
+
+@post("/groups/{group_id:int}/rota/away/{away_id:int}/delete", guards=[requires_account])
+async def remove_away(
+    request: AnyRequest, group_id: FromPath[int], away_id: FromPath[int]
+) -> Redirect:
+    await rota.remove_away_day(signed_in(request), away_id)
+    flash(request, "That away day is removed.")
+    return see_other(f"/groups/{group_id}/rota")
+
+
+HANDLERS = [rota_page, plan, opt_out, add_away, remove_away]

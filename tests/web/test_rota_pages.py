@@ -1,0 +1,138 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import anyio
+import httpx
+
+from app.db.tables import FacilitationTurn, Meeting, Unavailability
+from app.services import meetings, rota
+from tests.conftest import field_error, post_form, sign_in, text_of
+from tests.services.groups_support import add, group_of, person
+
+NOW = datetime.now(UTC)
+
+
+async def weekly(kind: str = "peer_support", **settings: object) -> tuple[int, object]:
+    convenor = await person("c")
+    gid = await group_of(kind, convenor, **settings)
+    schedule = {
+        "rule": "weekly",
+        "first_date": NOW.date().isoformat(),
+        "local_start": "18:00",
+        "minutes": "90",
+    }
+    await meetings.save_schedule(gid, convenor, schedule, NOW)
+    return gid, convenor
+
+
+async def leads(gid: int) -> list[int]:
+    rows = (
+        await FacilitationTurn.select(FacilitationTurn.member)
+        .where((FacilitationTurn.meeting.group == gid) & (FacilitationTurn.role == "lead"))
+        .order_by(FacilitationTurn.meeting.starts_at)
+    )
+    return [r["member"] for r in rows]
+
+
+async def test_planning_gives_every_upcoming_session_a_lead_once_however_often_it_runs(
+    db: str,
+) -> None:
+    gid, _ = await weekly()
+    await add(gid, await person("a"), await person("b"))
+    async with anyio.create_task_group() as tg:
+        for _ in range(3):
+            tg.start_soon(rota.plan_rota, gid, NOW)
+    assert len(await leads(gid)) == meetings.HORIZON
+    assert await rota.plan_rota(gid, NOW) == 0
+    facilitators = await Meeting.select(Meeting.facilitator).where(Meeting.group == gid)
+    assert all(row["facilitator"] is not None for row in facilitators)
+
+
+async def test_a_first_timer_shadows_before_leading_and_an_away_day_is_skipped(db: str) -> None:
+    gid, convenor = await weekly()
+    newcomer = await person("new")
+    await add(gid, newcomer)
+    first = (
+        await Meeting.select(Meeting.id, Meeting.starts_at)
+        .where(Meeting.group == gid)
+        .order_by(Meeting.starts_at)
+        .first()
+    )
+    await FacilitationTurn.insert(
+        FacilitationTurn(meeting=first["id"], member=convenor.id, role="lead")
+    )
+    await Unavailability.insert(
+        Unavailability(user=convenor.id, day=(first["starts_at"] + timedelta(days=7)).date())
+    )
+    await rota.plan_rota(gid, first["starts_at"] + timedelta(hours=2))
+    turns = (
+        await FacilitationTurn.select(
+            FacilitationTurn.member, FacilitationTurn.role, FacilitationTurn.meeting
+        )
+        .where(FacilitationTurn.meeting.group == gid)
+        .order_by(FacilitationTurn.meeting.starts_at)
+    )
+    second = [t for t in turns if t["meeting"] != first["id"]][:2]
+    assert {(t["member"], t["role"]) for t in second} != {(convenor.id, "lead")}
+    assert all(not (t["member"] == newcomer.id and t["role"] == "lead") for t in turns[:2])
+
+
+async def test_the_rota_page_is_for_members_and_a_private_list_shows_only_your_own_turns(
+    client: httpx.AsyncClient, make_account
+) -> None:
+    alice = await make_account("alice@example.org", "Alice")
+    bob = await make_account("bob@example.org", "Bob")
+    await make_account("carol@example.org", "Carol")
+    gid = await group_of("staff_network", alice, name="Network")
+    await add(gid, bob)
+    schedule = {
+        "rule": "weekly",
+        "first_date": NOW.date().isoformat(),
+        "local_start": "18:00",
+        "minutes": "90",
+    }
+    await meetings.save_schedule(gid, alice, schedule, NOW)
+    await rota.plan_rota(gid, NOW)
+    await sign_in(client, "carol@example.org")
+    assert (await client.get(f"/groups/{gid}/rota")).status_code == 404
+    await sign_in(client, "bob@example.org")
+    words = text_of((await client.get(f"/groups/{gid}/rota")).text)
+    assert "Your turns" in words and "Bob (you)" in words
+    ledger = words.split("Your turns", 1)[1].split("Your availability", 1)[0]
+    assert "Alice" not in ledger and "Not led yet" not in ledger
+    await sign_in(client, "alice@example.org")
+    words = text_of((await client.get(f"/groups/{gid}/rota")).text)
+    assert "Everyone's turns" in words and "Bob" in words
+
+
+async def test_opting_out_and_away_days_are_kept_and_bad_dates_explained(
+    client: httpx.AsyncClient, make_account
+) -> None:
+    alice = await make_account("alice@example.org", "Alice")
+    bob = await make_account("bob@example.org", "Bob")
+    gid = await group_of("peer_support", alice)
+    await add(gid, bob)
+    await sign_in(client, "bob@example.org")
+    await post_form(client, f"/groups/{gid}/rota/opt-out", {"opted_out": "true"})
+    assert "You have opted out of leading" in text_of(
+        (await client.get(f"/groups/{gid}/rota")).text
+    )
+    bad = await post_form(client, f"/groups/{gid}/rota/away", {"day": "next Friday"})
+    assert bad.status_code == 422
+    assert field_error(bad.text, "day") == "Enter a date like 2027-01-31."
+    assert 'value="next Friday"' in bad.text
+    day = (NOW + timedelta(days=10)).date().isoformat()
+    assert (await post_form(client, f"/groups/{gid}/rota/away", {"day": day})).status_code == 303
+    assert await Unavailability.count().where(Unavailability.user == bob.id) == 1
+
+
+async def test_only_convenors_plan_the_rota(client: httpx.AsyncClient, make_account) -> None:
+    alice = await make_account("alice@example.org", "Alice")
+    bob = await make_account("bob@example.org", "Bob")
+    gid = await group_of("peer_support", alice)
+    await add(gid, bob)
+    await sign_in(client, "bob@example.org")
+    assert (await post_form(client, f"/groups/{gid}/rota/plan", {})).status_code == 404
+    await sign_in(client, "alice@example.org")
+    assert (await post_form(client, f"/groups/{gid}/rota/plan", {})).status_code == 303
