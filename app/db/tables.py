@@ -242,6 +242,20 @@ class FacilitationTurn(Table, tablename="rt_facilitation_turn"):
     note = Text(default="")
 
 
+class SwapRequest(Table, tablename="rt_swap_request"):
+    """Someone assigned a turn asks for cover (the coverer earns a give-back) or an exchange."""
+
+    id = Serial(primary_key=True)
+    meeting = ForeignKey(references=Meeting, on_delete=OnDelete.cascade, index=True)
+    role = Varchar(length=8, default="lead")
+    requester = ForeignKey(references=User, on_delete=OnDelete.cascade, index=True)
+    kind = Varchar(length=8, default="cover")  # cover | exchange
+    status = Varchar(length=10, default="open", index=True)  # open | taken | withdrawn
+    taken_by = ForeignKey(references=User, on_delete=OnDelete.set_null, null=True)
+    created_at = Timestamptz()
+    taken_at = Timestamptz(null=True, default=None)
+
+
 class Unavailability(Table, tablename="rt_unavailability"):
     """A day someone has said they are away; the rota skips them."""
 
@@ -286,6 +300,7 @@ ALL_TABLES: tuple[type[Table], ...] = (
     MeetingTheme,
     Action,
     FacilitationTurn,
+    SwapRequest,
     Unavailability,
     Notification,
     AuditEvent,

@@ -8,14 +8,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from app.db.tables import FacilitationTurn, Group, Meeting, Membership, Rsvp, Unavailability
+from app.db.engine import lock_row, write_transaction
+from app.db.tables import (
+    FacilitationTurn,
+    Group,
+    Meeting,
+    Membership,
+    Rsvp,
+    SwapRequest,
+    Unavailability,
+)
 from app.domain import rota as engine
 from app.domain.groups import Standing
 from app.services.accounts import Account
 from app.services.errors import FormErrors, NotFound
-from app.services.groups import ACTIVE, GroupView, visible_group
+from app.services.groups import ACTIVE, GroupView, officer_group, visible_group
+from app.services.notifications import notify
 
 ROLES = {"lead": "Lead", "co": "Co-facilitator", "shadow": "Shadowing"}
 # A group's facilitation setting -> the engine's mode. A set adviser is a fixed facilitator.
@@ -154,6 +165,18 @@ class Slot:
     meeting_id: int
     starts_at: datetime
     people: dict[str, str]  # role -> name
+    how: dict[str, str]  # role -> "covered", "swapped" or a convenor's note
+
+
+@dataclass(frozen=True)
+class OpenSwap:
+    id: int
+    meeting_id: int
+    starts_at: datetime
+    role: str
+    kind: str
+    requester: str | None  # None where the member list is for convenors only
+    mine: bool
 
 
 @dataclass(frozen=True)
@@ -173,6 +196,10 @@ class RotaPage:
     not_led: list[str] | None  # names, where the member list may be seen
     opted_out: bool
     away_days: list[tuple[int, date]]
+    my_turns: list[tuple[int, datetime, str]]  # meeting, start, role
+    open_swaps: list[OpenSwap]
+    history: list[Slot]
+    members: list[tuple[int, str]]  # for a convenor's override
 
 
 async def rota_page(group_id: int, account: Account, now: datetime) -> RotaPage:
@@ -206,6 +233,7 @@ async def rota_page(group_id: int, account: Account, now: datetime) -> RotaPage:
             FacilitationTurn.origin,
             FacilitationTurn.covered_for,
             FacilitationTurn.member.display_name.as_alias("name"),
+            FacilitationTurn.note,
             FacilitationTurn.meeting.starts_at.as_alias("starts_at"),
             FacilitationTurn.meeting.status.as_alias("status"),
         )
@@ -225,10 +253,52 @@ async def rota_page(group_id: int, account: Account, now: datetime) -> RotaPage:
         if t["starts_at"] <= now and t["status"] != "cancelled"
     ]
     slots: dict[int, Slot] = {}
+    done: dict[int, Slot] = {}
+    how = {"cover": "covered", "swap": "swapped"}
     for t in turns:
-        if t["starts_at"] > now and t["status"] != "cancelled":
-            slot = slots.setdefault(t["meeting"], Slot(t["meeting"], t["starts_at"], {}))
-            slot.people[t["role"]] = t["name"]
+        if t["status"] == "cancelled":
+            continue
+        into = slots if t["starts_at"] > now else done
+        slot = into.setdefault(t["meeting"], Slot(t["meeting"], t["starts_at"], {}, {}))
+        slot.people[t["role"]] = t["name"] if whole or t["member"] == account.id else "A member"
+        if t["origin"] == "override":
+            slot.how[t["role"]] = f"changed by a convenor: {t['note']}"
+        elif t["origin"] in how:
+            slot.how[t["role"]] = how[t["origin"]]
+    my_turns = [
+        (t["meeting"], t["starts_at"], t["role"])
+        for t in turns
+        if t["member"] == account.id and t["starts_at"] > now and t["status"] != "cancelled"
+    ]
+    swaps = (
+        await SwapRequest.select(
+            SwapRequest.id,
+            SwapRequest.meeting,
+            SwapRequest.meeting.starts_at.as_alias("starts_at"),
+            SwapRequest.role,
+            SwapRequest.kind,
+            SwapRequest.requester,
+            SwapRequest.requester.display_name.as_alias("name"),
+        )
+        .where(
+            (SwapRequest.meeting.group == group.id)
+            & (SwapRequest.status == "open")
+            & (SwapRequest.meeting.starts_at > now)
+        )
+        .order_by(SwapRequest.meeting.starts_at)
+    )
+    open_swaps = [
+        OpenSwap(
+            id=w["id"],
+            meeting_id=w["meeting"],
+            starts_at=w["starts_at"],
+            role=w["role"],
+            kind=w["kind"],
+            requester=w["name"] if whole else None,
+            mine=w["requester"] == account.id,
+        )
+        for w in swaps
+    ]
     book = engine.ledger(members, past)
     ledger = [
         LedgerRow(name=names[uid], is_me=uid == account.id, standing=book[uid])
@@ -255,6 +325,10 @@ async def rota_page(group_id: int, account: Account, now: datetime) -> RotaPage:
         not_led=not_led,
         opted_out=opted,
         away_days=[(r["id"], r["day"]) for r in away],
+        my_turns=my_turns,
+        open_swaps=open_swaps,
+        history=sorted(done.values(), key=lambda slot: slot.starts_at, reverse=True)[:12],
+        members=list(names.items()) if standing.is_officer else [],
     )
 
 
@@ -286,3 +360,253 @@ async def remove_away_day(account: Account, away_id: int) -> None:
     await Unavailability.delete().where(
         (Unavailability.id == away_id) & (Unavailability.user == account.id)
     )
+
+
+# Swaps, cover and overrides.
+
+SWAP_KINDS = {
+    "cover": "Cover: someone takes this turn and you give one back later",
+    "exchange": "Exchange: someone takes this turn and you take their next one",
+}
+TAKEN = "Someone else has already taken this turn. Thank you for offering."
+
+
+class SwapTaken(Exception):
+    pass
+
+
+async def _my_turn(meeting_id: int, account: Account, now: datetime) -> dict[str, Any]:
+    row = (
+        await FacilitationTurn.select(
+            FacilitationTurn.role,
+            FacilitationTurn.meeting.group.as_alias("group"),
+            FacilitationTurn.meeting.starts_at.as_alias("starts_at"),
+        )
+        .where((FacilitationTurn.meeting == meeting_id) & (FacilitationTurn.member == account.id))
+        .first()
+    )
+    if row is None or row["starts_at"] <= now:
+        raise NotFound()
+    await visible_group(row["group"], account, now)
+    return row
+
+
+async def _eligible(group_id: int, exclude: int, day: date) -> list[int]:
+    rows = await Membership.select(Membership.user).where(
+        (Membership.group == group_id)
+        & (Membership.status == ACTIVE)
+        & Membership.opted_out_of_leading.eq(False)
+        & (Membership.user != exclude)
+    )
+    ids = [r["user"] for r in rows]
+    away = {
+        r["user"]
+        for r in await Unavailability.select(Unavailability.user).where(
+            Unavailability.user.is_in(ids or [0]) & (Unavailability.day == day)
+        )
+    }
+    return [uid for uid in ids if uid not in away]
+
+
+async def ask_for_swap(meeting_id: int, account: Account, kind: str, now: datetime) -> None:
+    turn = await _my_turn(meeting_id, account, now)
+    if kind not in SWAP_KINDS:
+        raise FormErrors({"kind": "Choose cover or exchange."})
+    created = (
+        await SwapRequest.insert(
+            SwapRequest(
+                meeting=meeting_id,
+                role=turn["role"],
+                requester=account.id,
+                kind=kind,
+                created_at=now,
+            )
+        )
+        .on_conflict(action="DO NOTHING")
+        .returning(SwapRequest.id)
+    )
+    if not created:
+        return
+    group = (
+        await Group.select(Group.name, Group.discreet, Group.timezone)
+        .where(Group.id == turn["group"])
+        .first()
+    )
+    assert group is not None
+    zone = ZoneInfo(group["timezone"])
+    what = "a group you belong to" if group["discreet"] else group["name"]
+    when = turn["starts_at"].astimezone(zone).strftime("%a %-d %b")
+    await notify(
+        await _eligible(turn["group"], account.id, _day(turn["starts_at"], zone)),
+        f"Can you take a facilitation turn for {what} on {when}?",
+        f"/groups/{turn['group']}/rota",
+        now,
+    )
+
+
+async def take_swap(swap_id: int, account: Account, now: datetime) -> None:
+    """The first eligible member to accept gets the turn; everyone later is told kindly."""
+    swap = (
+        await SwapRequest.select(
+            SwapRequest.meeting,
+            SwapRequest.meeting.group.as_alias("group"),
+            SwapRequest.meeting.starts_at.as_alias("starts_at"),
+        )
+        .where(SwapRequest.id == swap_id)
+        .first()
+    )
+    if swap is None:
+        raise NotFound()
+    _, _, mine = await visible_group(swap["group"], account, now)
+    if mine is None or swap["starts_at"] <= now:
+        raise NotFound()
+    async with write_transaction():
+        claimed = (
+            await SwapRequest.update(
+                {
+                    SwapRequest.status: "taken",
+                    SwapRequest.taken_by: account.id,
+                    SwapRequest.taken_at: now,
+                }
+            )
+            .where(
+                (SwapRequest.id == swap_id)
+                & (SwapRequest.status == "open")
+                & (SwapRequest.requester != account.id)
+            )
+            .returning(
+                SwapRequest.meeting, SwapRequest.role, SwapRequest.requester, SwapRequest.kind
+            )
+        )
+        if not claimed:
+            raise SwapTaken()
+        claim = claimed[0]
+        cover = claim["kind"] == "cover"
+        await FacilitationTurn.update(
+            {
+                FacilitationTurn.member: account.id,
+                FacilitationTurn.origin: "cover" if cover else "swap",
+                FacilitationTurn.covered_for: claim["requester"] if cover else None,
+            }
+        ).where(
+            (FacilitationTurn.meeting == claim["meeting"])
+            & (FacilitationTurn.role == claim["role"])
+        )
+        if claim["role"] == "lead":
+            await Meeting.update({Meeting.facilitator: account.id}).where(
+                Meeting.id == claim["meeting"]
+            )
+        if not cover:
+            await _give_next_turn(
+                swap["group"], account.id, claim["requester"], claim["meeting"], claim["role"], now
+            )
+    await notify(
+        [claim["requester"]],
+        "Your facilitation turn has been taken. Thank you both.",
+        f"/meetings/{claim['meeting']}",
+        now,
+    )
+
+
+async def _give_next_turn(
+    group_id: int, giver: int, to: int, besides: int, role: str, now: datetime
+) -> None:
+    """An exchange trades like for like: the helper's next turn in the same role."""
+    nxt = (
+        await FacilitationTurn.select(
+            FacilitationTurn.id, FacilitationTurn.meeting, FacilitationTurn.role
+        )
+        .where(
+            (FacilitationTurn.meeting.group == group_id)
+            & (FacilitationTurn.member == giver)
+            & (FacilitationTurn.role == role)
+            & (FacilitationTurn.meeting != besides)
+            & (FacilitationTurn.meeting.starts_at > now)
+        )
+        .order_by(FacilitationTurn.meeting.starts_at)
+        .first()
+    )
+    if nxt is None:
+        return
+    await FacilitationTurn.update(
+        {FacilitationTurn.member: to, FacilitationTurn.origin: "swap"}
+    ).where(FacilitationTurn.id == nxt["id"])
+    if nxt["role"] == "lead":
+        await Meeting.update({Meeting.facilitator: to}).where(Meeting.id == nxt["meeting"])
+
+
+async def withdraw_swap(swap_id: int, account: Account) -> None:
+    await SwapRequest.update({SwapRequest.status: "withdrawn"}).where(
+        (SwapRequest.id == swap_id)
+        & (SwapRequest.requester == account.id)
+        & (SwapRequest.status == "open")
+    )
+
+
+async def override_turn(
+    meeting_id: int, officer: Account, role: str, member_raw: str, note: str, now: datetime
+) -> None:
+    """A convenor sets who takes a turn, with a note that stays in the rota's history."""
+    meeting = await Meeting.select(Meeting.group).where(Meeting.id == meeting_id).first()
+    if meeting is None:
+        raise NotFound()
+    await officer_group(meeting["group"], officer, now)
+    field = f"member-{meeting_id}"
+    if role not in ROLES:
+        raise FormErrors({field: "Choose lead, co-facilitator or shadowing."})
+    member = int(member_raw) if member_raw.isdigit() else 0
+    if not await Membership.exists().where(
+        (Membership.group == meeting["group"])
+        & (Membership.user == member)
+        & (Membership.status == ACTIVE)
+    ):
+        raise FormErrors({field: "Choose a member of the group."})
+    if not 3 <= len(note.strip()) <= 300:
+        raise FormErrors(
+            {field: "Add a short note saying why (3 to 300 characters); it stays in the history."}
+        )
+    async with write_transaction():
+        # Two convenors changing one turn at once are decided one after the other.
+        await lock_row(Meeting, meeting_id)
+        changed = (
+            await FacilitationTurn.update(
+                {
+                    FacilitationTurn.member: member,
+                    FacilitationTurn.origin: "override",
+                    FacilitationTurn.covered_for: None,
+                    FacilitationTurn.note: note.strip(),
+                }
+            )
+            .where((FacilitationTurn.meeting == meeting_id) & (FacilitationTurn.role == role))
+            .returning(FacilitationTurn.id)
+        )
+        if not changed:
+            await FacilitationTurn.insert(
+                FacilitationTurn(
+                    meeting=meeting_id,
+                    member=member,
+                    role=role,
+                    origin="override",
+                    note=note.strip(),
+                )
+            )
+        if role == "lead":
+            await Meeting.update({Meeting.facilitator: member}).where(Meeting.id == meeting_id)
+
+
+async def group_of_meeting(meeting_id: int) -> int:
+    row = await Meeting.select(Meeting.group).where(Meeting.id == meeting_id).first()
+    if row is None:
+        raise NotFound()
+    return int(row["group"])
+
+
+async def group_of_swap(swap_id: int) -> int:
+    row = (
+        await SwapRequest.select(SwapRequest.meeting.group.as_alias("group"))
+        .where(SwapRequest.id == swap_id)
+        .first()
+    )
+    if row is None:
+        raise NotFound()
+    return int(row["group"])

@@ -72,4 +72,65 @@ async def remove_away(
     return see_other(f"/groups/{group_id}/rota")
 
 
-HANDLERS = [rota_page, plan, opt_out, add_away, remove_away]
+@post("/meetings/{meeting_id:int}/swap", guards=[requires_account])
+async def ask_for_swap(request: AnyRequest, meeting_id: FromPath[int]) -> Template | Redirect:
+    values = await read_form(request, "kind")
+    group_id = await rota.group_of_meeting(meeting_id)
+    try:
+        await rota.ask_for_swap(meeting_id, signed_in(request), values["kind"], utcnow())
+    except FormErrors as e:
+        return await _rota(request, group_id, Form(values, e.errors), status_code=422)
+    flash(request, "Your request is out. Everyone who can take the turn has been asked.")
+    return see_other(f"/groups/{group_id}/rota")
+
+
+@post("/swaps/{swap_id:int}/take", guards=[requires_account])
+async def take_swap(request: AnyRequest, swap_id: FromPath[int]) -> Redirect:
+    group_id = await rota.group_of_swap(swap_id)
+    try:
+        await rota.take_swap(swap_id, signed_in(request), utcnow())
+    except rota.SwapTaken:
+        flash(request, rota.TAKEN)
+        return see_other(f"/groups/{group_id}/rota")
+    flash(request, "The turn is yours. Thank you for stepping in.")
+    return see_other(f"/groups/{group_id}/rota")
+
+
+@post("/swaps/{swap_id:int}/withdraw", guards=[requires_account])
+async def withdraw_swap(request: AnyRequest, swap_id: FromPath[int]) -> Redirect:
+    group_id = await rota.group_of_swap(swap_id)
+    await rota.withdraw_swap(swap_id, signed_in(request))
+    flash(request, "Your request is withdrawn; the turn is still yours.")
+    return see_other(f"/groups/{group_id}/rota")
+
+
+@post("/meetings/{meeting_id:int}/override", guards=[requires_account])
+async def override(request: AnyRequest, meeting_id: FromPath[int]) -> Template | Redirect:
+    values = await read_form(request, "role", f"member-{meeting_id}", f"note-{meeting_id}")
+    group_id = await rota.group_of_meeting(meeting_id)
+    try:
+        await rota.override_turn(
+            meeting_id,
+            signed_in(request),
+            values["role"],
+            values[f"member-{meeting_id}"],
+            values[f"note-{meeting_id}"],
+            utcnow(),
+        )
+    except FormErrors as e:
+        return await _rota(request, group_id, Form(values, e.errors), status_code=422)
+    flash(request, "The turn is changed, and the change is noted in the rota's history.")
+    return see_other(f"/groups/{group_id}/rota")
+
+
+HANDLERS = [
+    rota_page,
+    plan,
+    opt_out,
+    add_away,
+    remove_away,
+    ask_for_swap,
+    take_swap,
+    withdraw_swap,
+    override,
+]

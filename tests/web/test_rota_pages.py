@@ -136,3 +136,91 @@ async def test_only_convenors_plan_the_rota(client: httpx.AsyncClient, make_acco
     assert (await post_form(client, f"/groups/{gid}/rota/plan", {})).status_code == 404
     await sign_in(client, "alice@example.org")
     assert (await post_form(client, f"/groups/{gid}/rota/plan", {})).status_code == 303
+
+
+async def test_asking_for_a_swap_and_taking_it_through_the_rota_page(
+    client: httpx.AsyncClient, make_account
+) -> None:
+    from app.db.tables import SwapRequest
+
+    alice = await make_account("alice@example.org", "Alice")
+    bob = await make_account("bob@example.org", "Bob")
+    await make_account("dev@example.org", "Dev")
+    gid = await group_of("peer_support", alice, name="Peers")
+    await add(gid, bob)
+    schedule = {
+        "rule": "weekly",
+        "first_date": NOW.date().isoformat(),
+        "local_start": "18:00",
+        "minutes": "90",
+    }
+    await meetings.save_schedule(gid, alice, schedule, NOW)
+    await rota.plan_rota(gid, NOW)
+    first = (
+        await FacilitationTurn.select(FacilitationTurn.meeting)
+        .where((FacilitationTurn.member == alice.id) & (FacilitationTurn.role == "lead"))
+        .order_by(FacilitationTurn.meeting.starts_at)
+        .first()
+    )["meeting"]
+    await sign_in(client, "alice@example.org")
+    assert "Ask for a swap" in text_of((await client.get(f"/groups/{gid}/rota")).text)
+    asked = await post_form(client, f"/meetings/{first}/swap", {"kind": "cover"})
+    assert asked.status_code == 303
+    swap_id = (await SwapRequest.select(SwapRequest.id).first())["id"]
+    await sign_in(client, "bob@example.org")
+    assert "Alice asks for cover" in text_of((await client.get(f"/groups/{gid}/rota")).text)
+    taken = await post_form(client, f"/swaps/{swap_id}/take", {})
+    assert taken.status_code == 303
+    assert "The turn is yours" in text_of((await client.get(taken.headers["location"])).text)
+    again = await post_form(client, f"/swaps/{swap_id}/take", {})
+    assert "Someone else has already taken this turn" in text_of(
+        (await client.get(again.headers["location"])).text
+    )
+    await sign_in(client, "dev@example.org")
+    assert (await post_form(client, f"/swaps/{swap_id}/take", {})).status_code == 404
+
+
+async def test_a_convenors_change_needs_a_reason_and_shows_in_the_history(
+    client: httpx.AsyncClient, make_account
+) -> None:
+    alice = await make_account("alice@example.org", "Alice")
+    bob = await make_account("bob@example.org", "Bob")
+    gid = await group_of("peer_support", alice, name="Peers")
+    await add(gid, bob)
+    schedule = {
+        "rule": "weekly",
+        "first_date": NOW.date().isoformat(),
+        "local_start": "18:00",
+        "minutes": "90",
+    }
+    await meetings.save_schedule(gid, alice, schedule, NOW)
+    await rota.plan_rota(gid, NOW)
+    first = (
+        await Meeting.select(Meeting.id)
+        .where(Meeting.group == gid)
+        .order_by(Meeting.starts_at)
+        .first()
+    )["id"]
+    await sign_in(client, "alice@example.org")
+    bad = await post_form(
+        client,
+        f"/meetings/{first}/override",
+        {"role": "lead", f"member-{first}": str(bob.id), f"note-{first}": ""},
+    )
+    assert bad.status_code == 422
+    assert field_error(bad.text, f"member-{first}").startswith("Add a short note")
+    good = await post_form(
+        client,
+        f"/meetings/{first}/override",
+        {"role": "lead", f"member-{first}": str(bob.id), f"note-{first}": "Alice is on leave"},
+    )
+    assert good.status_code == 303
+    words = text_of((await client.get(f"/groups/{gid}/rota")).text)
+    assert "changed by a convenor: Alice is on leave" in words
+    await sign_in(client, "bob@example.org")
+    refused = await post_form(
+        client,
+        f"/meetings/{first}/override",
+        {"role": "lead", f"member-{first}": str(bob.id), f"note-{first}": "Me please"},
+    )
+    assert refused.status_code == 404
