@@ -122,3 +122,15 @@ async def test_serve_on_postgresql_refuses_to_start_with_migrations_pending(
         await Migration.insert(Migration(**{k: v for k, v in newest.items() if k != "id"}))
     assert result.returncode == 1
     assert "Run `roundtable migrate` once" in result.stderr
+
+
+async def test_the_demo_brings_its_own_prompts_even_into_an_emptied_database(
+    db: str, tmp_path: Path
+) -> None:
+    from app.db.tables import AgendaItem, Prompt
+
+    await Prompt.delete(force=True)
+    result = run_cli("demo", tmp=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert await Prompt.count().where(Prompt.bank == "tool3") == 20
+    assert await AgendaItem.count().where(AgendaItem.prompt.is_not_null()) > 0

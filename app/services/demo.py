@@ -30,6 +30,7 @@ from app.services.meetings import (
 )
 from app.services.membership import create_group
 from app.services.passwords import hash_password
+from app.services.prompts import sync_prompt_banks
 from app.services.rota import plan_rota
 
 DEMO_PASSWORD = "roundtable-demo"
@@ -125,6 +126,8 @@ DEMO_GROUPS = (
 
 async def seed_demo(now: datetime | None = None) -> int:
     now = now or datetime.now(UTC)
+    # Agendas draw on the prompt banks; make sure they are there, whatever ran before.
+    await sync_prompt_banks()
     people: dict[str, Account] = {}
     # Everyone shares the published demo password, so one Argon2 hash serves them all
     # (each hash takes a good fraction of a second on a small machine).
