@@ -610,3 +610,77 @@ async def group_of_swap(swap_id: int) -> int:
     if row is None:
         raise NotFound()
     return int(row["group"])
+
+
+SHADOW_NOTE = (
+    "You are shadowing: the lead runs the session, and you watch how. Notice how they open "
+    "with the ground rules, how they hold silences, how they bring in quieter voices, and "
+    "how they keep time. Afterwards, ask them what they were thinking at the moments that "
+    "struck you. Next time you may co-facilitate or lead."
+)
+
+
+@dataclass(frozen=True)
+class Preparation:
+    meeting_id: int
+    group: GroupView
+    starts_at: datetime
+    role: str | None  # this person's turn, or None for a convenor looking on
+    self_check: list[tuple[int, str]]  # Tool 3's Supervisor/leader questions
+    needs: list[tuple[str, str]]  # (name, needs) of people coming
+    open_actions: list[tuple[str, str]]  # (owner, action) for an action learning set
+    shadow_note: str
+
+
+async def preparation(meeting_id: int, account: Account, now: datetime) -> Preparation:
+    from app.db.tables import Action, Prompt, User
+
+    meeting = (
+        await Meeting.select(Meeting.group, Meeting.starts_at)
+        .where(Meeting.id == meeting_id)
+        .first()
+    )
+    if meeting is None:
+        raise NotFound()
+    group, standing, _ = await visible_group(meeting["group"], account, now)
+    turn = (
+        await FacilitationTurn.select(FacilitationTurn.role)
+        .where((FacilitationTurn.meeting == meeting_id) & (FacilitationTurn.member == account.id))
+        .first()
+    )
+    if turn is None and not standing.is_officer:
+        raise NotFound()
+    questions = (
+        await Prompt.select(Prompt.number, Prompt.text)
+        .where((Prompt.bank == "tool3") & (Prompt.lens == "supervisor"))
+        .order_by(Prompt.number)
+    )
+    # Needs go to whoever facilitates, lead, co or shadow: they plan the room together.
+    needs: list[tuple[str, str]] = []
+    if turn is not None:
+        coming = await Rsvp.select(Rsvp.user).where(
+            (Rsvp.meeting == meeting_id) & (Rsvp.answer != "no")
+        )
+        ids = [r["user"] for r in coming]
+        people = await User.select(User.display_name, User.accessibility_needs).where(
+            User.id.is_in(ids or [0]) & (User.accessibility_needs != "")
+        )
+        needs = [(p["display_name"], p["accessibility_needs"]) for p in people]
+    actions: list[tuple[str, str]] = []
+    if group.kind == "action_learning":
+        rows = await Action.select(Action.owner.display_name.as_alias("owner"), Action.text).where(
+            (Action.group == group.id)
+            & Action.status.is_in(["open", "carried_over"])
+            & (Action.meeting.starts_at < meeting["starts_at"])
+        )
+        actions = [(r["owner"], r["text"]) for r in rows]
+    return Preparation(
+        meeting_id=meeting_id,
+        group=group,
+        starts_at=meeting["starts_at"],
+        role=turn["role"] if turn else None,
+        self_check=[(q["number"], q["text"]) for q in questions],
+        needs=needs,
+        open_actions=actions,
+        shadow_note=SHADOW_NOTE,
+    )

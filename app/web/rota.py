@@ -8,7 +8,7 @@ from litestar import Request, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
-from app.services import rota
+from app.services import meetings, rota
 from app.services.errors import FormErrors
 from app.services.groups import officer_group
 from app.web.auth import requires_account, signed_in, utcnow
@@ -123,7 +123,17 @@ async def override(request: AnyRequest, meeting_id: FromPath[int]) -> Template |
     return see_other(f"/groups/{group_id}/rota")
 
 
+@get("/meetings/{meeting_id:int}/prepare", guards=[requires_account])
+async def prepare(request: AnyRequest, meeting_id: FromPath[int]) -> Template:
+    view = await rota.preparation(meeting_id, signed_in(request), utcnow())
+    agenda = await meetings.agenda_of(meeting_id)
+    return page(
+        request, "rota/prepare.html", prep=view, g=view.group, agenda=agenda, roles=rota.ROLES
+    )
+
+
 HANDLERS = [
+    prepare,
     rota_page,
     plan,
     opt_out,

@@ -224,3 +224,38 @@ async def test_a_convenors_change_needs_a_reason_and_shows_in_the_history(
         {"role": "lead", f"member-{first}": str(bob.id), f"note-{first}": "Me please"},
     )
     assert refused.status_code == 404
+
+
+async def test_the_preparation_page_is_for_the_sessions_facilitators_and_convenors(
+    client: httpx.AsyncClient, make_account
+) -> None:
+    from app.db.tables import Rsvp, User
+
+    alice = await make_account("alice@example.org", "Alice")
+    bob = await make_account("bob@example.org", "Bob")
+    await make_account("dev@example.org", "Dev")
+    gid = await group_of("peer_support", alice, name="Peers")
+    await add(gid, bob)
+    schedule = {
+        "rule": "weekly",
+        "first_date": NOW.date().isoformat(),
+        "local_start": "18:00",
+        "minutes": "90",
+    }
+    await meetings.save_schedule(gid, alice, schedule, NOW)
+    await rota.plan_rota(gid, NOW)
+    shadow = (
+        await FacilitationTurn.select(FacilitationTurn.meeting)
+        .where((FacilitationTurn.member == bob.id) & (FacilitationTurn.role == "shadow"))
+        .first()
+    )
+    mid = shadow["meeting"]
+    await User.update({User.accessibility_needs: "Step-free access"}).where(User.id == alice.id)
+    await Rsvp.insert(Rsvp(meeting=mid, user=alice.id, answer="going", answered_at=NOW))
+    await sign_in(client, "bob@example.org")
+    words = text_of((await client.get(f"/meetings/{mid}/prepare")).text)
+    assert "You are shadowing" in words
+    assert "A self-check before you lead" in words and words.count("?") >= 5
+    assert "Alice: Step-free access" in words
+    await sign_in(client, "dev@example.org")
+    assert (await client.get(f"/meetings/{mid}/prepare")).status_code == 404
