@@ -353,6 +353,15 @@ async def add_away_day(account: Account, raw: str, now: datetime) -> date:
     await Unavailability.insert(Unavailability(user=account.id, day=day)).on_conflict(
         action="DO NOTHING"
     )
+    # Already given a turn that day? Ask for cover straight away, so nobody has to notice.
+    turns = await FacilitationTurn.select(
+        FacilitationTurn.meeting,
+        FacilitationTurn.meeting.starts_at.as_alias("starts_at"),
+        FacilitationTurn.meeting._.group._.timezone.as_alias("timezone"),
+    ).where((FacilitationTurn.member == account.id) & (FacilitationTurn.meeting.starts_at > now))
+    for turn in turns:
+        if _day(turn["starts_at"], ZoneInfo(turn["timezone"])) == day:
+            await ask_for_swap(turn["meeting"], account, "cover", now)
     return day
 
 

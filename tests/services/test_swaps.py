@@ -153,3 +153,20 @@ async def test_an_override_needs_a_member_and_a_note(db: str) -> None:
         )
     with pytest.raises(FormErrors):
         await rota.override_turn(first["meeting"], convenor, "lead", str(others[0].id), "", NOW)
+
+
+async def test_declaring_an_away_day_on_your_turn_asks_for_cover_for_you(db: str) -> None:
+    from zoneinfo import ZoneInfo
+
+    _, convenor, others, first = await planned_group()
+    lead = next(p for p in [convenor, *others] if p.id == first["member"])
+    starts = (
+        await Meeting.select(Meeting.starts_at).where(Meeting.id == first["meeting"]).first()
+    )["starts_at"]
+    await rota.add_away_day(
+        lead, starts.astimezone(ZoneInfo("Europe/London")).date().isoformat(), NOW
+    )
+    request = await SwapRequest.select(
+        SwapRequest.meeting, SwapRequest.kind, SwapRequest.requester
+    ).first()
+    assert request == {"meeting": first["meeting"], "kind": "cover", "requester": lead.id}
