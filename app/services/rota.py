@@ -28,7 +28,8 @@ from app.services.errors import FormErrors, NotFound
 from app.services.groups import ACTIVE, GroupView, officer_group, visible_group
 from app.services.notifications import notify
 
-ROLES = {"lead": "Lead", "co": "Co-facilitator", "shadow": "Shadowing"}
+ROLES = {"lead": "Lead", "co": "Co-facilitator", "shadow": "Shadowing", "presenter": "Presenting"}
+FACILITATING = ("lead", "co", "shadow")
 # A group's facilitation setting -> the engine's mode. A set adviser is a fixed facilitator.
 _MODES: dict[str, engine.Mode] = {
     "rotating": "rotating",
@@ -45,7 +46,9 @@ def _day(moment: datetime, zone: ZoneInfo) -> date:
 async def plan_rota(group_id: int, now: datetime) -> int:
     """Give every upcoming meeting without a lead its facilitators; returns turns made."""
     group = (
-        await Group.select(Group.facilitation, Group.timezone).where(Group.id == group_id).first()
+        await Group.select(Group.facilitation, Group.timezone, Group.kind)
+        .where(Group.id == group_id)
+        .first()
     )
     if group is None:
         return 0
@@ -83,15 +86,21 @@ async def plan_rota(group_id: int, now: datetime) -> int:
         FacilitationTurn.origin,
         FacilitationTurn.covered_for,
         FacilitationTurn.meeting.starts_at.as_alias("starts_at"),
-    ).where(FacilitationTurn.meeting.group == group_id)
+    ).where(
+        (FacilitationTurn.meeting.group == group_id)
+        & FacilitationTurn.role.is_in(list(FACILITATING))
+    )
     led = {t["meeting"] for t in turns if t["role"] == "lead"}
     upcoming = [
         engine.Meeting(id=r["id"], day=_day(r["starts_at"], zone))
         for r in rows
         if r["starts_at"] > now and r["id"] not in led
     ]
+    made = 0
+    if group["kind"] == "action_learning":
+        made += await _plan_presenters(group_id, memberships, members, rows, zone, now)
     if not upcoming:
-        return 0
+        return made
     history = [
         engine.Turn(
             meeting_id=t["meeting"],
@@ -132,7 +141,6 @@ async def plan_rota(group_id: int, now: datetime) -> int:
     if mode == "fixed" and fixed is None:
         mode = "rotating"
     plan = engine.assign(members, upcoming, history, away, mode=mode, fixed_facilitator=fixed)
-    made = 0
     for assignment in plan:
         chosen = [("lead", assignment.lead), ("co", assignment.co), ("shadow", assignment.shadow)]
         rows_to_add = [
@@ -250,7 +258,7 @@ async def rota_page(group_id: int, account: Account, now: datetime) -> RotaPage:
             covered_for=t["covered_for"],
         )
         for t in turns
-        if t["starts_at"] <= now and t["status"] != "cancelled"
+        if t["starts_at"] <= now and t["status"] != "cancelled" and t["role"] in FACILITATING
     ]
     slots: dict[int, Slot] = {}
     done: dict[int, Slot] = {}
@@ -693,3 +701,74 @@ async def preparation(meeting_id: int, account: Account, now: datetime) -> Prepa
         open_actions=actions,
         shadow_note=SHADOW_NOTE,
     )
+
+
+async def _away(user_ids: list[int], days: dict[int, date]) -> set[tuple[int, date]]:
+    away = {
+        (r["user"], r["day"])
+        for r in await Unavailability.select(Unavailability.user, Unavailability.day).where(
+            Unavailability.user.is_in(user_ids or [0])
+        )
+    }
+    return away | {
+        (r["user"], days[r["meeting"]])
+        for r in await Rsvp.select(Rsvp.user, Rsvp.meeting).where(
+            Rsvp.meeting.is_in(list(days) or [0]) & (Rsvp.answer == "no")
+        )
+    }
+
+
+async def _plan_presenters(
+    group_id: int,
+    memberships: list[dict[str, Any]],
+    members: list[engine.Member],
+    meeting_rows: list[dict[str, Any]],
+    zone: ZoneInfo,
+    now: datetime,
+) -> int:
+    """An action learning set's presenters rotate by the same fair engine as facilitators.
+
+    The set adviser (a convenor) does not present, and presenting needs no shadowing first,
+    so everyone else counts as ready from the start.
+    """
+    turns = await FacilitationTurn.select(
+        FacilitationTurn.meeting,
+        FacilitationTurn.member,
+        FacilitationTurn.meeting.starts_at.as_alias("starts_at"),
+    ).where((FacilitationTurn.meeting.group == group_id) & (FacilitationTurn.role == "presenter"))
+    presented = {t["meeting"] for t in turns}
+    upcoming = [
+        engine.Meeting(id=r["id"], day=_day(r["starts_at"], zone))
+        for r in meeting_rows
+        if r["starts_at"] > now and r["id"] not in presented
+    ]
+    if not upcoming:
+        return 0
+    advisers = {r["user"] for r in memberships if r["role"] == "convenor"}
+    presenters = [
+        engine.Member(id=m.id, joined=m.joined, left=m.left)
+        for m in members
+        if m.id not in advisers
+    ]
+    first = min(m.day for m in upcoming) - timedelta(days=1)
+    history = [
+        engine.Turn(
+            meeting_id=t["meeting"], day=_day(t["starts_at"], zone), member=t["member"], role="lead"
+        )
+        for t in turns
+    ] + [engine.Turn(meeting_id=0, day=first, member=m.id, role="shadow") for m in presenters]
+    away = await _away([m.id for m in presenters], {m.id: m.day for m in upcoming})
+    plan = engine.assign(presenters, upcoming, history, away, mode="rotating")
+    rows = [
+        FacilitationTurn(meeting=a.meeting_id, member=a.lead, role="presenter")
+        for a in plan
+        if a.lead is not None
+    ]
+    if not rows:
+        return 0
+    inserted = (
+        await FacilitationTurn.insert(*rows)
+        .on_conflict(action="DO NOTHING")
+        .returning(FacilitationTurn.id)
+    )
+    return len(inserted)

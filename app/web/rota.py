@@ -19,6 +19,8 @@ AnyRequest = Request[Any, Any, Any]
 
 async def _rota(request: AnyRequest, group_id: int, form: Form, status_code: int = 200) -> Template:
     view = await rota.rota_page(group_id, signed_in(request), utcnow())
+    presenting = view.group.kind == "action_learning"
+    columns = [(k, v) for k, v in rota.ROLES.items() if k != "presenter" or presenting]
     return page(
         request,
         "rota/page.html",
@@ -26,6 +28,7 @@ async def _rota(request: AnyRequest, group_id: int, form: Form, status_code: int
         r=view,
         g=view.group,
         roles=rota.ROLES,
+        columns=columns,
         form=form,
     )
 

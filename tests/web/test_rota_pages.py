@@ -259,3 +259,31 @@ async def test_the_preparation_page_is_for_the_sessions_facilitators_and_conveno
     assert "Alice: Step-free access" in words
     await sign_in(client, "dev@example.org")
     assert (await client.get(f"/meetings/{mid}/prepare")).status_code == 404
+
+
+async def test_an_action_learning_sets_presenters_rotate_and_the_adviser_does_not_present(
+    client: httpx.AsyncClient, make_account
+) -> None:
+    adviser = await make_account("alice@example.org", "Alice")
+    members = [await make_account(f"m{n}@example.org", f"Member {n}") for n in range(3)]
+    gid = await group_of("action_learning", adviser, name="Set")
+    await add(gid, *members)
+    schedule = {
+        "rule": "weekly",
+        "first_date": NOW.date().isoformat(),
+        "local_start": "10:00",
+        "minutes": "120",
+    }
+    await meetings.save_schedule(gid, adviser, schedule, NOW)
+    await rota.plan_rota(gid, NOW)
+    presenters = (
+        await FacilitationTurn.select(FacilitationTurn.member)
+        .where(FacilitationTurn.role == "presenter")
+        .order_by(FacilitationTurn.meeting.starts_at)
+    )
+    chosen = [p["member"] for p in presenters]
+    assert len(chosen) == meetings.HORIZON and adviser.id not in chosen
+    assert set(chosen[:3]) == {m.id for m in members}, "everyone presents once before anyone twice"
+    assert await rota.plan_rota(gid, NOW) == 0
+    await sign_in(client, "alice@example.org")
+    assert "Presenting" in text_of((await client.get(f"/groups/{gid}/rota")).text)
