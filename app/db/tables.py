@@ -236,7 +236,7 @@ class FacilitationTurn(Table, tablename="rt_facilitation_turn"):
     id = Serial(primary_key=True)
     meeting = ForeignKey(references=Meeting, on_delete=OnDelete.cascade, index=True)
     member = ForeignKey(references=User, on_delete=OnDelete.cascade, index=True)
-    role = Varchar(length=8)  # lead | co | shadow
+    role = Varchar(length=12)  # lead | co | shadow | presenter
     origin = Varchar(length=10, default="rota")  # rota | swap | cover | override
     covered_for = ForeignKey(references=User, on_delete=OnDelete.set_null, null=True)
     note = Text(default="")
@@ -247,7 +247,7 @@ class SwapRequest(Table, tablename="rt_swap_request"):
 
     id = Serial(primary_key=True)
     meeting = ForeignKey(references=Meeting, on_delete=OnDelete.cascade, index=True)
-    role = Varchar(length=8, default="lead")
+    role = Varchar(length=12, default="lead")
     requester = ForeignKey(references=User, on_delete=OnDelete.cascade, index=True)
     kind = Varchar(length=8, default="cover")  # cover | exchange
     status = Varchar(length=10, default="open", index=True)  # open | taken | withdrawn

@@ -105,7 +105,7 @@ async def forwards():
         column_class_name="Varchar",
         column_class=Varchar,
         params={
-            "length": 8,
+            "length": 12,
             "default": "lead",
             "null": False,
             "primary_key": False,
