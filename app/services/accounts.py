@@ -299,6 +299,7 @@ async def ensure_account(
 
 
 async def delete_account(account: Account, password: str, now: datetime) -> None:
+    # Imported here: membership builds on accounts, so a top-level import would be circular.
     from app.services.membership import erase_account
 
     row = await User.select(User.password_hash).where(User.id == account.id).first()

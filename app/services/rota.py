@@ -13,13 +13,16 @@ from zoneinfo import ZoneInfo
 
 from app.db.engine import lock_row, write_transaction
 from app.db.tables import (
+    Action,
     FacilitationTurn,
     Group,
     Meeting,
     Membership,
+    Prompt,
     Rsvp,
     SwapRequest,
     Unavailability,
+    User,
 )
 from app.domain import rota as engine
 from app.domain.groups import Standing
@@ -650,8 +653,6 @@ class Preparation:
 
 
 async def preparation(meeting_id: int, account: Account, now: datetime) -> Preparation:
-    from app.db.tables import Action, Prompt, User
-
     meeting = (
         await Meeting.select(Meeting.group, Meeting.starts_at)
         .where(Meeting.id == meeting_id)
