@@ -46,6 +46,18 @@ def _day(moment: datetime, zone: ZoneInfo) -> date:
     return moment.astimezone(zone).date()
 
 
+def _turn(row: dict[str, Any], zone: ZoneInfo) -> engine.Turn:
+    """A stored turn, as the engine sees it."""
+    return engine.Turn(
+        meeting_id=row["meeting"],
+        day=_day(row["starts_at"], zone),
+        member=row["member"],
+        role=row["role"],
+        origin=row["origin"],
+        covered_for=row["covered_for"],
+    )
+
+
 async def plan_rota(group_id: int, now: datetime) -> int:
     """Give every upcoming meeting without a lead its facilitators; returns turns made."""
     group = (
@@ -104,17 +116,7 @@ async def plan_rota(group_id: int, now: datetime) -> int:
         made += await _plan_presenters(group_id, memberships, members, rows, zone, now)
     if not upcoming:
         return made
-    history = [
-        engine.Turn(
-            meeting_id=t["meeting"],
-            day=_day(t["starts_at"], zone),
-            member=t["member"],
-            role=t["role"],
-            origin=t["origin"],
-            covered_for=t["covered_for"],
-        )
-        for t in turns
-    ]
+    history = [_turn(t, zone) for t in turns]
     # Convenors count as having shadowed: they set the group up, and without them a new
     # group, where nobody has led yet, could never have a first lead.
     first_day = min([m.day for m in upcoming] + [t.day for t in history]) - timedelta(days=1)
@@ -123,20 +125,7 @@ async def plan_rota(group_id: int, now: datetime) -> int:
         for r in memberships
         if r["status"] == ACTIVE and r["role"] == "convenor"
     ]
-    user_ids = [m.id for m in members]
-    away = {
-        (r["user"], r["day"])
-        for r in await Unavailability.select(Unavailability.user, Unavailability.day).where(
-            Unavailability.user.is_in(user_ids or [0])
-        )
-    }
-    days = {m.id: m.day for m in upcoming}
-    away |= {
-        (r["user"], days[r["meeting"]])
-        for r in await Rsvp.select(Rsvp.user, Rsvp.meeting).where(
-            Rsvp.meeting.is_in(list(days)) & (Rsvp.answer == "no")
-        )
-    }
+    away = await _away([m.id for m in members], {m.id: m.day for m in upcoming})
     mode: engine.Mode = _MODES.get(group["facilitation"], "rotating")
     fixed = next(
         (r["user"] for r in memberships if r["status"] == ACTIVE and r["role"] == "convenor"), None
@@ -252,14 +241,7 @@ async def rota_page(group_id: int, account: Account, now: datetime) -> RotaPage:
         .order_by(FacilitationTurn.meeting.starts_at)
     )
     past = [
-        engine.Turn(
-            meeting_id=t["meeting"],
-            day=_day(t["starts_at"], zone),
-            member=t["member"],
-            role=t["role"],
-            origin=t["origin"],
-            covered_for=t["covered_for"],
-        )
+        _turn(t, zone)
         for t in turns
         if t["starts_at"] <= now and t["status"] != "cancelled" and t["role"] in FACILITATING
     ]
@@ -705,6 +687,7 @@ async def preparation(meeting_id: int, account: Account, now: datetime) -> Prepa
 
 
 async def _away(user_ids: list[int], days: dict[int, date]) -> set[tuple[int, date]]:
+    """Days each person is away: declared away days, and sessions they said they'd miss."""
     away = {
         (r["user"], r["day"])
         for r in await Unavailability.select(Unavailability.user, Unavailability.day).where(
