@@ -7,23 +7,37 @@ import httpx
 
 from app.db.tables import FacilitationTurn, Meeting, Unavailability
 from app.services import meetings, rota
+from app.services.accounts import Account
 from tests.conftest import field_error, post_form, sign_in, text_of
 from tests.services.groups_support import add, group_of, person
 
 NOW = datetime.now(UTC)
 
 
+WEEKLY = {
+    "rule": "weekly",
+    "first_date": NOW.date().isoformat(),
+    "local_start": "18:00",
+    "minutes": "90",
+}
+
+
 async def weekly(kind: str = "peer_support", **settings: object) -> tuple[int, object]:
     convenor = await person("c")
     gid = await group_of(kind, convenor, **settings)
-    schedule = {
-        "rule": "weekly",
-        "first_date": NOW.date().isoformat(),
-        "local_start": "18:00",
-        "minutes": "90",
-    }
-    await meetings.save_schedule(gid, convenor, schedule, NOW)
+    await meetings.save_schedule(gid, convenor, WEEKLY, NOW)
     return gid, convenor
+
+
+async def planned(
+    kind: str, convenor: Account, name: str, members: list[Account], **schedule: str
+) -> int:
+    """A group with members, a weekly schedule and its rota planned."""
+    gid = await group_of(kind, convenor, name=name)
+    await add(gid, *members)
+    await meetings.save_schedule(gid, convenor, {**WEEKLY, **schedule}, NOW)
+    await rota.plan_rota(gid, NOW)
+    return gid
 
 
 async def leads(gid: int) -> list[int]:
@@ -84,16 +98,7 @@ async def test_the_rota_page_is_for_members_and_a_private_list_shows_only_your_o
     alice = await make_account("alice@example.org", "Alice")
     bob = await make_account("bob@example.org", "Bob")
     await make_account("carol@example.org", "Carol")
-    gid = await group_of("staff_network", alice, name="Network")
-    await add(gid, bob)
-    schedule = {
-        "rule": "weekly",
-        "first_date": NOW.date().isoformat(),
-        "local_start": "18:00",
-        "minutes": "90",
-    }
-    await meetings.save_schedule(gid, alice, schedule, NOW)
-    await rota.plan_rota(gid, NOW)
+    gid = await planned("staff_network", alice, name="Network", members=[bob])
     await sign_in(client, "carol@example.org")
     assert (await client.get(f"/groups/{gid}/rota")).status_code == 404
     await sign_in(client, "bob@example.org")
@@ -146,16 +151,7 @@ async def test_asking_for_a_swap_and_taking_it_through_the_rota_page(
     alice = await make_account("alice@example.org", "Alice")
     bob = await make_account("bob@example.org", "Bob")
     await make_account("dev@example.org", "Dev")
-    gid = await group_of("peer_support", alice, name="Peers")
-    await add(gid, bob)
-    schedule = {
-        "rule": "weekly",
-        "first_date": NOW.date().isoformat(),
-        "local_start": "18:00",
-        "minutes": "90",
-    }
-    await meetings.save_schedule(gid, alice, schedule, NOW)
-    await rota.plan_rota(gid, NOW)
+    gid = await planned("peer_support", alice, name="Peers", members=[bob])
     first = (
         await FacilitationTurn.select(FacilitationTurn.meeting)
         .where((FacilitationTurn.member == alice.id) & (FacilitationTurn.role == "lead"))
@@ -185,16 +181,7 @@ async def test_a_convenors_change_needs_a_reason_and_shows_in_the_history(
 ) -> None:
     alice = await make_account("alice@example.org", "Alice")
     bob = await make_account("bob@example.org", "Bob")
-    gid = await group_of("peer_support", alice, name="Peers")
-    await add(gid, bob)
-    schedule = {
-        "rule": "weekly",
-        "first_date": NOW.date().isoformat(),
-        "local_start": "18:00",
-        "minutes": "90",
-    }
-    await meetings.save_schedule(gid, alice, schedule, NOW)
-    await rota.plan_rota(gid, NOW)
+    gid = await planned("peer_support", alice, name="Peers", members=[bob])
     first = (
         await Meeting.select(Meeting.id)
         .where(Meeting.group == gid)
@@ -234,16 +221,7 @@ async def test_the_preparation_page_is_for_the_sessions_facilitators_and_conveno
     alice = await make_account("alice@example.org", "Alice")
     bob = await make_account("bob@example.org", "Bob")
     await make_account("dev@example.org", "Dev")
-    gid = await group_of("peer_support", alice, name="Peers")
-    await add(gid, bob)
-    schedule = {
-        "rule": "weekly",
-        "first_date": NOW.date().isoformat(),
-        "local_start": "18:00",
-        "minutes": "90",
-    }
-    await meetings.save_schedule(gid, alice, schedule, NOW)
-    await rota.plan_rota(gid, NOW)
+    await planned("peer_support", alice, name="Peers", members=[bob])
     shadow = (
         await FacilitationTurn.select(FacilitationTurn.meeting)
         .where((FacilitationTurn.member == bob.id) & (FacilitationTurn.role == "shadow"))
@@ -266,16 +244,9 @@ async def test_an_action_learning_sets_presenters_rotate_and_the_adviser_does_no
 ) -> None:
     adviser = await make_account("alice@example.org", "Alice")
     members = [await make_account(f"m{n}@example.org", f"Member {n}") for n in range(3)]
-    gid = await group_of("action_learning", adviser, name="Set")
-    await add(gid, *members)
-    schedule = {
-        "rule": "weekly",
-        "first_date": NOW.date().isoformat(),
-        "local_start": "10:00",
-        "minutes": "120",
-    }
-    await meetings.save_schedule(gid, adviser, schedule, NOW)
-    await rota.plan_rota(gid, NOW)
+    gid = await planned(
+        "action_learning", adviser, name="Set", members=members, local_start="10:00", minutes="120"
+    )
     presenters = (
         await FacilitationTurn.select(FacilitationTurn.member)
         .where(FacilitationTurn.role == "presenter")
