@@ -25,6 +25,9 @@ from app.services.session_store import DatabaseSessionStore
 from app.templating import environment
 from app.web import (
     accounts,
+    admin_mail,
+    email_preferences,
+    forum,
     groups,
     invitations,
     meetings,
@@ -33,6 +36,7 @@ from app.web import (
     oversight,
     pages,
     rota,
+    set_lifecycle,
 )
 from app.web.auth import SessionAccountMiddleware
 from app.web.errors import http_error, not_found, server_error
@@ -46,6 +50,7 @@ def create_app(settings: Settings, *, run_scheduler: bool | None = None) -> Lite
     engine = engine_for(settings.database_url)
     bind_tables(engine)
     scheduler_wanted = settings.scheduler if run_scheduler is None else run_scheduler
+    mailer = mailer_for(settings)
 
     @asynccontextmanager
     async def database(app: Litestar) -> AsyncGenerator[None, None]:
@@ -62,7 +67,7 @@ def create_app(settings: Settings, *, run_scheduler: bool | None = None) -> Lite
             return
         from jobs.scheduler import running_scheduler
 
-        async with running_scheduler(settings):
+        async with running_scheduler(settings, mailer):
             yield
 
     sessions = RotatingSessionConfig(
@@ -90,12 +95,16 @@ def create_app(settings: Settings, *, run_scheduler: bool | None = None) -> Lite
             pages.home,
             pages.healthz,
             *accounts.HANDLERS,
+            *email_preferences.HANDLERS,
+            *admin_mail.HANDLERS,
             *groups.HANDLERS,
             *membership.HANDLERS,
             *invitations.HANDLERS,
             *oversight.HANDLERS,
             *meetings.HANDLERS,
+            *forum.HANDLERS,
             *rota.HANDLERS,
+            *set_lifecycle.HANDLERS,
             *notifications.HANDLERS,
             create_static_files_router(
                 path="/static",
@@ -108,7 +117,7 @@ def create_app(settings: Settings, *, run_scheduler: bool | None = None) -> Lite
         ],
         # Lifespans are entered in order and left in reverse: the database outlives the jobs.
         lifespan=[database, scheduler],
-        state=State({"settings": settings, "mailer": mailer_for(settings)}),
+        state=State({"settings": settings, "mailer": mailer}),
         stores={"sessions": DatabaseSessionStore()},
         middleware=[
             sessions.middleware,

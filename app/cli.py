@@ -146,10 +146,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
+    from jobs import runtime
     from jobs.scheduler import run_all_once, running_scheduler
 
     settings = _settings()
     if args.once:
+        runtime.configure(settings)
         results = _with_database(settings, run_all_once)
         for name, count in results.items():
             print(f"{name}: {count}")

@@ -33,6 +33,7 @@ class Settings:
     smtp_password: str
     smtp_starttls: bool
     smtp_timeout: float
+    reminder_lease: float
     timezone: str
     scheduler: bool
     allowed_email_domains: tuple[str, ...]
@@ -77,6 +78,11 @@ VARIABLES: dict[str, tuple[str, str]] = {
     "SMTP_PASSWORD": ("", "SMTP password"),
     "SMTP_STARTTLS": ("true", "Upgrade the SMTP connection with STARTTLS"),
     "SMTP_TIMEOUT": ("30", "Seconds to wait for the SMTP server"),
+    "REMINDER_LEASE": (
+        "120",
+        "Seconds a worker holds claimed reminders; at least SMTP_TIMEOUT plus 10, so a send "
+        "always ends before another worker may take the row",
+    ),
     "TIMEZONE": ("Europe/London", "The organisation's timezone, used when a group sets none"),
     "SCHEDULER": (
         "on",
@@ -125,6 +131,15 @@ def _seconds(name: str, raw: str) -> float:
     if not 0 < value <= 600:
         raise ConfigError(f"{name} must be more than 0 and at most 600 seconds (got {raw!r})")
     return value
+
+
+def _lease(raw: str, smtp_timeout: float) -> float:
+    lease = _seconds("REMINDER_LEASE", raw)
+    if lease < smtp_timeout + 10:
+        raise ConfigError(
+            f"REMINDER_LEASE must be at least SMTP_TIMEOUT plus 10 seconds (got {raw!r})"
+        )
+    return lease
 
 
 def _database_url(raw: str) -> str:
@@ -213,6 +228,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         smtp_password=env.get("SMTP_PASSWORD", ""),
         smtp_starttls=_flag("SMTP_STARTTLS", get("SMTP_STARTTLS")),
         smtp_timeout=_seconds("SMTP_TIMEOUT", get("SMTP_TIMEOUT")),
+        reminder_lease=_lease(get("REMINDER_LEASE"), _seconds("SMTP_TIMEOUT", get("SMTP_TIMEOUT"))),
         timezone=_timezone(get("TIMEZONE")),
         scheduler=_flag("SCHEDULER", get("SCHEDULER")),
         allowed_email_domains=_domains(get("ALLOWED_EMAIL_DOMAINS")),

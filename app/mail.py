@@ -26,15 +26,38 @@ class Email:
     # Derived from what the message is about, so a retried send carries the same id
     # and a receiving server or a test can spot a duplicate.
     idempotency_key: str | None = None
+    headers: tuple[tuple[str, str], ...] = ()
+    # (file name, MIME type, content), e.g. a session's .ics
+    attachments: tuple[tuple[str, str, bytes], ...] = ()
 
 
-def render(template: str, to: str, context: dict[str, Any], key: str | None = None) -> Email:
+def render(
+    template: str,
+    to: str,
+    context: dict[str, Any],
+    key: str | None = None,
+    headers: tuple[tuple[str, str], ...] = (),
+    attachments: tuple[tuple[str, str, bytes], ...] = (),
+) -> Email:
     """Render templates/emails/<template>.{subject,txt,html} into one message."""
     env = environment()
-    subject = env.get_template(f"emails/{template}.subject.txt").render(context).strip()
+    subject = " ".join(env.get_template(f"emails/{template}.subject.txt").render(context).split())
     text = env.get_template(f"emails/{template}.txt").render(context)
     html = env.get_template(f"emails/{template}.html").render(context)
-    return Email(to=to, subject=subject, text=text, html=html, idempotency_key=key)
+    return Email(
+        to=to,
+        subject=subject,
+        text=text,
+        html=html,
+        idempotency_key=key,
+        headers=headers,
+        attachments=attachments,
+    )
+
+
+def message_id(key: str, sender: str) -> str:
+    domain = sender.rsplit("@", 1)[-1].rstrip(">").strip() or "roundtable.invalid"
+    return f"<{hashlib.sha256(key.encode()).hexdigest()[:32]}@{domain}>"
 
 
 def build_message(email: Email, sender: str) -> EmailMessage:
@@ -43,14 +66,18 @@ def build_message(email: Email, sender: str) -> EmailMessage:
     message["To"] = email.to
     message["Subject"] = email.subject
     message["Date"] = formatdate(localtime=False)
-    domain = sender.rsplit("@", 1)[-1].rstrip(">").strip() or "roundtable.invalid"
     if email.idempotency_key:
-        digest = hashlib.sha256(email.idempotency_key.encode()).hexdigest()[:32]
-        message["Message-ID"] = f"<{digest}@{domain}>"
+        message["Message-ID"] = message_id(email.idempotency_key, sender)
     else:
+        domain = sender.rsplit("@", 1)[-1].rstrip(">").strip() or "roundtable.invalid"
         message["Message-ID"] = make_msgid(domain=domain)
+    for name, value in email.headers:
+        message[name] = value
     message.set_content(email.text)
     message.add_alternative(email.html, subtype="html")
+    for filename, mime, content in email.attachments:
+        maintype, subtype = mime.split("/", 1)
+        message.add_attachment(content, maintype=maintype, subtype=subtype, filename=filename)
     return message
 
 

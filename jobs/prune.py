@@ -1,4 +1,4 @@
-"""Delete what has expired: sessions, reset links and old sign-in attempts."""
+"""Delete what has expired: sessions, reset links, sign-in attempts and settled reminders."""
 
 from __future__ import annotations
 

@@ -37,6 +37,9 @@ class User(Table, tablename="rt_user"):
     created_at = Timestamptz(default=TimestamptzNow())
     # The secret in a personal calendar feed's address; reset to lock out the old one.
     calendar_token = Varchar(length=64, default="", index=True)
+    # Local times between which non-urgent email waits, e.g. 21:00 to 07:00; empty: none.
+    quiet_from = Varchar(length=5, default="")
+    quiet_until = Varchar(length=5, default="")
 
 
 class HttpSession(Table, tablename="rt_http_session"):
@@ -102,6 +105,16 @@ class Group(Table, tablename="rt_group"):
     access_notes = Text(default="")
     # How many people the room holds; RSVPs of "going" stop there. Empty: no limit.
     venue_capacity = Integer(null=True, default=None)
+    # An action learning set's end: "active" | "ended". An ended set makes no more
+    # meetings, and its members keep read-only access to their own actions.
+    status = Varchar(length=12, default="active")
+    closing_review_at = Timestamptz(null=True, default=None)
+    closing_review_note = Text(default="")
+    ended_at = Timestamptz(null=True, default=None)
+    # Set once, by a conditional update, when members were told the closing review is due.
+    closing_prompted_at = Timestamptz(null=True, default=None)
+    # Whether members may post in the group's forum without their name.
+    anonymous_posts = Boolean(default=False)
 
 
 class Membership(Table, tablename="rt_membership"):
@@ -273,6 +286,100 @@ class Notification(Table, tablename="rt_notification"):
     read_at = Timestamptz(null=True, default=None)
 
 
+class Reminder(Table, tablename="rt_reminder"):
+    """The outbox: one row per message, claimed with a lease and marked sent exactly once."""
+
+    id = Serial(primary_key=True)
+    # What the message is about, e.g. "session:12:3:7" (meeting, its sequence, person):
+    # planning twice inserts nothing, and the Message-ID is derived from it.
+    key = Varchar(length=200, unique=True)
+    kind = Varchar(length=16)
+    user = ForeignKey(references=User, on_delete=OnDelete.cascade, index=True)
+    meeting = ForeignKey(references=Meeting, on_delete=OnDelete.cascade, null=True, index=True)
+    swap = ForeignKey(references=SwapRequest, on_delete=OnDelete.cascade, null=True)
+    due_at = Timestamptz()
+    # pending | sent | failed | void (no longer true) | skipped (email off) | folded (digest)
+    status = Varchar(length=10, default="pending")
+    claimed_by = Varchar(length=40, default="")
+    # While a claim holds, nobody else takes the row; after a failure it is the retry time.
+    lease_until = Timestamptz(null=True, default=None)
+    attempts = Integer(default=0)
+    last_error = Text(default="")
+    sent_at = Timestamptz(null=True, default=None)
+    # A folded row's subject line, listed in the digest that carried it.
+    summary = Text(default="")
+    digest = Integer(null=True, default=None)
+    created_at = Timestamptz()
+
+
+class ReminderPreference(Table, tablename="rt_reminder_preference"):
+    """Email on, off or in the daily digest, per person and kind; no row means on."""
+
+    id = Serial(primary_key=True)
+    user = ForeignKey(references=User, on_delete=OnDelete.cascade, index=True)
+    kind = Varchar(length=16)
+    setting = Varchar(length=8)
+
+
+class ForumThread(Table, tablename="rt_forum_thread"):
+    """A conversation in one group's forum, readable only by that group's members."""
+
+    id = Serial(primary_key=True)
+    group = ForeignKey(references=Group, on_delete=OnDelete.cascade, index=True)
+    title = Varchar(length=150)
+    pinned = Boolean(default=False)
+    created_at = Timestamptz()
+    # Raised (never lowered) by each reply, so concurrent replies need no read-modify-write.
+    last_post_at = Timestamptz(index=True)
+
+
+class ForumPost(Table, tablename="rt_forum_post"):
+    """One post; a thread's posts are in id order, its first post opens it.
+
+    The author is kept for an anonymous post too (so they can edit or delete it), but no
+    view, page, email or export ever shows who it is: see app.services.forum.
+    """
+
+    id = Serial(primary_key=True)
+    thread = ForeignKey(references=ForumThread, on_delete=OnDelete.cascade, index=True)
+    author = ForeignKey(references=User, on_delete=OnDelete.cascade, index=True)
+    anonymous = Boolean(default=False)
+    body = Text()
+    created_at = Timestamptz()
+    edited_at = Timestamptz(null=True, default=None)
+    deleted_at = Timestamptz(null=True, default=None)
+    hidden_at = Timestamptz(null=True, default=None)
+    hidden_reason = Text(default="")
+
+
+class ForumReport(Table, tablename="rt_forum_report"):
+    """A member asks the convenors to look at a post; one per post and person."""
+
+    id = Serial(primary_key=True)
+    post = ForeignKey(references=ForumPost, on_delete=OnDelete.cascade, index=True)
+    reporter = ForeignKey(references=User, on_delete=OnDelete.cascade)
+    reason = Text()
+    created_at = Timestamptz()
+    resolved_at = Timestamptz(null=True, default=None)
+
+
+class ForumAck(Table, tablename="rt_forum_ack"):
+    """An "I hear you" from one person: shown as a count, never as a ranking."""
+
+    id = Serial(primary_key=True)
+    post = ForeignKey(references=ForumPost, on_delete=OnDelete.cascade, index=True)
+    user = ForeignKey(references=User, on_delete=OnDelete.cascade)
+
+
+class ForumRead(Table, tablename="rt_forum_read"):
+    """How far one person has read one thread: the highest post id they have seen."""
+
+    id = Serial(primary_key=True)
+    thread = ForeignKey(references=ForumThread, on_delete=OnDelete.cascade, index=True)
+    user = ForeignKey(references=User, on_delete=OnDelete.cascade)
+    last_post = Integer(default=0)
+
+
 class AuditEvent(Table, tablename="rt_audit_event"):
     id = Serial(primary_key=True)
     actor = ForeignKey(references=User, on_delete=OnDelete.set_null, null=True)
@@ -303,5 +410,12 @@ ALL_TABLES: tuple[type[Table], ...] = (
     SwapRequest,
     Unavailability,
     Notification,
+    Reminder,
+    ReminderPreference,
+    ForumThread,
+    ForumPost,
+    ForumReport,
+    ForumAck,
+    ForumRead,
     AuditEvent,
 )

@@ -82,6 +82,8 @@ class GroupSettings:
     ground_rules: str
     discreet: bool
     facilitation: str
+    # Members may post in the forum without their name (see app.services.forum).
+    anonymous_posts: bool = False
 
 
 def defaults_for(kind: str, today: date) -> GroupSettings:
@@ -104,10 +106,15 @@ def defaults_for(kind: str, today: date) -> GroupSettings:
     )
     if kind == "staff_network":
         return replace(
-            base, network="custom", join_policy="open", member_list="officers", discreet=True
+            base,
+            network="custom",
+            join_policy="open",
+            member_list="officers",
+            discreet=True,
+            anonymous_posts=True,
         )
     if kind == "reflective_forum":
-        return replace(base, join_policy="open", facilitation="panel")
+        return replace(base, join_policy="open", facilitation="panel", anonymous_posts=True)
     if kind == "action_learning":
         return replace(
             base,
@@ -180,6 +187,7 @@ def parse_settings(kind: str, raw: dict[str, str]) -> tuple[GroupSettings | None
         ground_rules=raw.get("ground_rules", "").strip(),
         discreet=raw.get("discreet") == "true",
         facilitation=choice("facilitation", FACILITATION, "rotating"),
+        anonymous_posts=raw.get("anonymous_posts") == "true",
     )
     errors.update(validate_settings(settings, already=errors))
     return (None if errors else settings), errors

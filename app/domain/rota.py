@@ -32,11 +32,13 @@ Fairness, in order of what decides the lead:
 
 Cover and give back. A past turn with origin "cover" and `covered_for` set records that
 the member covered for someone: the covered member owes the coverer one give-back. A
-debtor's next lead settles their oldest outstanding debt. The rota repays debts two
-ways: debtors go first among equals (rule 2), and when it would choose a creditor while
-one of their debtors is free to lead, the debtor leads instead and the creditor skips
-the turn. "Settles" therefore means precisely: in "rotating" and "panel" modes, a
-creditor never leads at a meeting where a member who still owes them is free to lead.
+debtor's next lead settles their oldest outstanding debt, and covering for someone you
+owe (directly, or along a chain that comes back to you) settles that loop instead. The
+rota repays debts two ways: debtors go first among equals (rule 2), and when it would
+choose a creditor while one of their debtors is free to lead, the debtor leads instead
+and the creditor skips the turn. "Settles" therefore means precisely: in "rotating" and
+"panel" modes, a creditor never leads at a meeting where a member who still owes them is
+free to lead.
 
 Modes:
 
@@ -58,6 +60,7 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import date
 from fractions import Fraction
+from itertools import pairwise
 from typing import Literal
 
 Role = Literal["lead", "co", "shadow"]
@@ -134,21 +137,58 @@ class _Book:
     def standing(self, member: int) -> Fraction:
         return self.led[member] - self.share[member]
 
-    def record_lead(self, member: int, day: date) -> None:
+    def record_lead(self, member: int, day: date, settles: bool = True) -> None:
         self.led[member] += 1
         self.last_led[member] = max(day, self.last_led.get(member, day))
-        if self.debts[member]:
+        if settles and self.debts[member]:
             self.debts[member].pop(0)
 
+    def owe(self, debtor: int, creditor: int) -> bool:
+        """Record a give-back owed; True if it instead closed a loop of debts.
+
+        If the creditor already owes the debtor, directly or along a chain, the new
+        debt and that chain cancel: everyone on the loop has given one and is owed one.
+        Without this, mutual debts could leave nobody free to lead who is owed nothing.
+        """
+        chain = self._chain(creditor, debtor)
+        if chain is None:
+            self.debts[debtor].append(creditor)
+            return False
+        for owing, owed in pairwise(chain):
+            self.debts[owing].remove(owed)
+        return True
+
+    def _chain(self, start: int, goal: int) -> list[int] | None:
+        """The shortest chain start owes ... owes goal, lowest ids first, or None."""
+        came_from: dict[int, int] = {start: start}
+        frontier = [start]
+        while frontier:
+            following: list[int] = []
+            for member in frontier:
+                for creditor in sorted(set(self.debts[member])):
+                    if creditor in came_from:
+                        continue
+                    came_from[creditor] = member
+                    if creditor == goal:
+                        chain = [goal]
+                        while chain[-1] != start:
+                            chain.append(came_from[chain[-1]])
+                        return chain[::-1]
+                    following.append(creditor)
+            frontier = following
+        return None
+
     def record(self, turn: Turn) -> None:
+        closed = False
+        if turn.origin == "cover" and turn.covered_for not in (None, turn.member):
+            # Covering for someone you owe is itself the give-back.
+            closed = self.owe(turn.covered_for, turn.member)
         if turn.role == "lead":
-            self.record_lead(turn.member, turn.day)
+            self.record_lead(turn.member, turn.day, settles=not closed)
         elif turn.role == "co":
             self.co[turn.member] += 1
         else:
             self.shadowed[turn.member] += 1
-        if turn.origin == "cover" and turn.covered_for not in (None, turn.member):
-            self.debts[turn.covered_for].append(turn.member)
 
     def give_fair_shares(self, could_lead: Collection[int]) -> None:
         for member in could_lead:

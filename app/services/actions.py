@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from piccolo.columns.combination import Combinable
+
 from app.db.tables import Action
 from app.services.accounts import Account
 from app.services.errors import FormErrors, NotFound
@@ -15,6 +17,7 @@ from app.services.meetings import member_meeting
 
 STATUSES = {"open": "Open", "done": "Done", "carried_over": "Carried over", "dropped": "Dropped"}
 STILL_OPEN = ("open", "carried_over")
+ENDED = "This set has ended, so its actions can no longer be added or changed."
 
 
 @dataclass(frozen=True)
@@ -41,20 +44,29 @@ _COLUMNS = (
 )
 
 
-async def raised_at(meeting_id: int) -> list[ActionView]:
-    rows = await Action.select(*_COLUMNS).where(Action.meeting == meeting_id).order_by(Action.id)
+async def raised_at(meeting_id: int, owner: int | None = None) -> list[ActionView]:
+    """The meeting's actions; only `owner`'s when given (an ended set shows only your own)."""
+    where: Combinable = Action.meeting == meeting_id
+    if owner is not None:
+        where &= Action.owner == owner
+    rows = await Action.select(*_COLUMNS).where(where).order_by(Action.id)
     return [ActionView(**row) for row in rows]
 
 
-async def open_before(group_id: int, starts_at: datetime) -> list[ActionView]:
+async def open_before(
+    group_id: int, starts_at: datetime, owner: int | None = None
+) -> list[ActionView]:
     """Actions still open from the set's earlier meetings, for this meeting's report-back."""
+    where = (
+        (Action.group == group_id)
+        & Action.status.is_in(list(STILL_OPEN))
+        & (Action.meeting.starts_at < starts_at)
+    )
+    if owner is not None:
+        where &= Action.owner == owner
     rows = (
         await Action.select(*_COLUMNS)
-        .where(
-            (Action.group == group_id)
-            & Action.status.is_in(list(STILL_OPEN))
-            & (Action.meeting.starts_at < starts_at)
-        )
+        .where(where)
         .order_by(Action.meeting.starts_at)
         .order_by(Action.id)
     )
@@ -65,6 +77,8 @@ async def add_action(meeting_id: int, account: Account, text: str, now: datetime
     group, standing, meeting = await member_meeting(meeting_id, account, now)
     if group.kind != "action_learning" or not standing.is_member:
         raise NotFound()
+    if group.ended:
+        raise FormErrors({"action": ENDED})
     text = " ".join(text.split())
     if not 3 <= len(text) <= 500:
         raise FormErrors({"action": "Describe the action in 3 to 500 characters."})
@@ -87,6 +101,8 @@ async def review_action(
     if not allowed:
         raise NotFound()
     field = f"status-{action_id}"
+    if group.ended:
+        raise FormErrors({field: ENDED})
     if status not in STATUSES:
         raise FormErrors({field: "Choose how the action went."})
     if len(note) > 500:

@@ -57,11 +57,17 @@ def _event(meeting: MeetingView, name: str, discreet: bool, base_url: str, now: 
     return event
 
 
+def single_event(
+    meeting: MeetingView, name: str, discreet: bool, base_url: str, now: datetime
+) -> bytes:
+    calendar = _calendar()
+    calendar.add_component(_event(meeting, name, discreet, base_url, now))
+    return bytes(calendar.to_ical())
+
+
 async def meeting_ics(meeting_id: int, account: Account, base_url: str, now: datetime) -> bytes:
     group, _, meeting = await member_meeting(meeting_id, account, now)
-    calendar = _calendar()
-    calendar.add_component(_event(meeting, group.name, group.discreet, base_url, now))
-    return calendar.to_ical()
+    return single_event(meeting, group.name, group.discreet, base_url, now)
 
 
 async def feed_token(account: Account) -> str:

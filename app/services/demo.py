@@ -13,13 +13,18 @@ from datetime import UTC, date, datetime, timedelta
 from app.db.tables import (
     Action,
     FacilitationTurn,
+    ForumAck,
+    ForumPost,
+    ForumRead,
+    ForumReport,
+    ForumThread,
     Group,
     Invitation,
     JoinRequest,
     Meeting,
     Membership,
 )
-from app.domain.groups import defaults_for
+from app.domain.groups import add_months, defaults_for
 from app.services.accounts import Account, ensure_account
 from app.services.meetings import (
     materialise,
@@ -140,6 +145,7 @@ async def seed_demo(now: datetime | None = None) -> int:
         group_id = await _seed_group(demo, people, now)
         await _seed_sessions(group_id, people[demo.members[0]], demo, now)
     await _seed_extras(people, now)
+    await _seed_forum(people, now)
     return len(people)
 
 
@@ -150,6 +156,11 @@ async def _seed_group(demo: DemoGroup, people: dict[str, Account], now: datetime
     else:
         settings = defaults_for(demo.kind, now.date())
         settings = replace(settings, name=demo.name, purpose=demo.purpose, meets=demo.meets)
+        if demo.kind == "action_learning":
+            # Nine months in, with three weeks to go: the closing review is due, so the
+            # demo shows the prompt to its members and the review form to its convenor.
+            ends = (now + timedelta(weeks=3)).date()
+            settings = replace(settings, term_starts=add_months(ends, -9), term_ends=ends)
         if demo.network:
             settings = replace(settings, network=demo.network)
         group_id = await create_group(people[demo.members[0]], settings, "Europe/London", now)
@@ -304,3 +315,183 @@ async def _seed_actions(group_id: int, people: dict[str, Account], now: datetime
             created_at=now,
         ),
     )
+
+
+@dataclass(frozen=True)
+class DemoPost:
+    author: str  # an email
+    body: str
+    anonymous: bool = False
+    heard_by: tuple[str, ...] = ()
+    # (who reports it, why): left open for the group's convenor to decide.
+    reported: tuple[str, str] | None = None
+
+
+@dataclass(frozen=True)
+class DemoThread:
+    group: str
+    title: str
+    days_ago: int
+    posts: tuple[DemoPost, ...]
+    pinned: bool = False
+
+
+DEMO_THREADS = (
+    DemoThread(
+        "Night shift peer support",
+        "Welcome: how we use this forum",
+        20,
+        (
+            DemoPost(
+                "alice@example.org",
+                "This is our space between sessions. A few things that help:\n\n"
+                "- *Be kind*, as in the room.\n"
+                "- Don't name residents, families or colleagues.\n"
+                "- Press **I hear you** when a post speaks to you: it is not a vote.",
+                heard_by=("bob@example.org", "erin@example.org"),
+            ),
+        ),
+        pinned=True,
+    ),
+    DemoThread(
+        "Night shift peer support",
+        "What helps you wind down after a night shift?",
+        3,
+        (
+            DemoPost(
+                "erin@example.org",
+                "I get home at 8 and my head is still at work. What do you do to switch off?",
+                heard_by=("bob@example.org", "dev@example.org", "alice@example.org"),
+            ),
+            DemoPost(
+                "bob@example.org",
+                "A short walk before bed, even in the rain. And no news on my phone.",
+                heard_by=("erin@example.org",),
+            ),
+            DemoPost(
+                "dev@example.org",
+                "Writing down the one thing that bothered me, so it's on paper and not "
+                "in my head. Tried it after our last session.",
+                heard_by=("erin@example.org", "alice@example.org"),
+            ),
+            DemoPost(
+                "alice@example.org",
+                "Shall we make this the theme for our next session? I'll add it to the agenda.",
+            ),
+        ),
+    ),
+    DemoThread(
+        "LGBTQI+ staff network",
+        "Being out at work: where do you start?",
+        5,
+        (
+            DemoPost(
+                "bob@example.org",
+                "I've never said anything at work. Some days I'd like to, "
+                "but I don't know how people would take it.",
+                anonymous=True,
+                heard_by=("dev@example.org", "femi@example.org"),
+            ),
+            DemoPost(
+                "dev@example.org",
+                "Same here. I told one colleague I trust first, and that made it easier.",
+                anonymous=True,
+                heard_by=("femi@example.org",),
+            ),
+            DemoPost(
+                "femi@example.org",
+                "There is no right time or way, and no need to at all. If it helps, "
+                "our next session is on exactly this. See the "
+                "[staff guide](https://example.org/guide).",
+            ),
+            DemoPost(
+                "bob@example.org",
+                "Thank you both. That helps more than you know.",
+                anonymous=True,
+            ),
+        ),
+    ),
+    DemoThread(
+        "Stories from practice",
+        "A visit I keep coming back to",
+        7,
+        (
+            DemoPost(
+                "grace@example.org",
+                "Last month a man I support asked me to sit with him while he rang his "
+                "daughter. I still think about how little I had to do, and how much it "
+                "seemed to matter.",
+                anonymous=True,
+                heard_by=("alice@example.org", "erin@example.org"),
+            ),
+            DemoPost(
+                "erin@example.org",
+                "> how little I had to do\n\nThis is what the forum last month was about "
+                "for me too: being there is the work.",
+            ),
+            DemoPost(
+                "grace@example.org",
+                "It was Mr Okoro at Riverside, room 4, if anyone knows him.",
+                reported=(
+                    "erin@example.org",
+                    "This names a person we support and where he lives.",
+                ),
+            ),
+        ),
+    ),
+)
+
+
+async def _seed_forum(people: dict[str, Account], now: datetime) -> None:
+    """Threads in several groups, anonymous posts, "I hear you"s and one open report."""
+    for demo in DEMO_THREADS:
+        group = await Group.select(Group.id).where(Group.name == demo.group).first()
+        if group is None:
+            continue
+        exists = await ForumThread.exists().where(
+            (ForumThread.group == group["id"]) & (ForumThread.title == demo.title)
+        )
+        if exists:
+            continue
+        if any(post.anonymous for post in demo.posts):
+            await Group.update({Group.anonymous_posts: True}).where(Group.id == group["id"])
+        started = now - timedelta(days=demo.days_ago)
+        times = [started + timedelta(hours=3 * n) for n in range(len(demo.posts))]
+        rows = await ForumThread.insert(
+            ForumThread(
+                group=group["id"],
+                title=demo.title,
+                pinned=demo.pinned,
+                created_at=started,
+                last_post_at=times[-1],
+            )
+        ).returning(ForumThread.id)
+        thread_id = rows[0]["id"]
+        for post, at in zip(demo.posts, times, strict=True):
+            made = await ForumPost.insert(
+                ForumPost(
+                    thread=thread_id,
+                    author=people[post.author].id,
+                    anonymous=post.anonymous,
+                    body=post.body,
+                    created_at=at,
+                )
+            ).returning(ForumPost.id)
+            post_id = made[0]["id"]
+            for email in post.heard_by:
+                await ForumAck.insert(ForumAck(post=post_id, user=people[email].id))
+            if post.reported:
+                reporter, reason = post.reported
+                await ForumReport.insert(
+                    ForumReport(
+                        post=post_id, reporter=people[reporter].id, reason=reason, created_at=now
+                    )
+                )
+            # Everyone who wrote has read up to their own post, so later replies show as new.
+            await ForumRead.insert(
+                ForumRead(thread=thread_id, user=people[post.author].id, last_post=post_id)
+            ).on_conflict(
+                target=(ForumRead.thread, ForumRead.user),
+                action="DO UPDATE",
+                values=[ForumRead.last_post],
+            )

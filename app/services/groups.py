@@ -43,6 +43,16 @@ class GroupView:
     discreet: bool
     facilitation: str
     timezone: str
+    # An action learning set's lifecycle (see app.domain.set_lifecycle).
+    status: str = "active"
+    closing_review_at: datetime | None = None
+    closing_review_note: str = ""
+    ended_at: datetime | None = None
+    anonymous_posts: bool = False
+
+    @property
+    def ended(self) -> bool:
+        return self.status == "ended"
 
     @property
     def listed(self) -> bool:
@@ -89,6 +99,11 @@ GROUP_COLUMNS = (
     Group.discreet,
     Group.facilitation,
     Group.timezone,
+    Group.status,
+    Group.closing_review_at,
+    Group.closing_review_note,
+    Group.ended_at,
+    Group.anonymous_posts,
 )
 
 

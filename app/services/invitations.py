@@ -49,7 +49,9 @@ _COLUMNS = (
 async def create_invitation(
     group_id: int, officer: Account, single_use: bool, days: str, now: datetime
 ) -> str:
-    await officer_group(group_id, officer, now)
+    group = await officer_group(group_id, officer, now)
+    if group.ended:
+        raise FormErrors({"days": "This set has ended, so no one new can join it."})
     if not days.isdigit() or not 1 <= int(days) <= MAX_DAYS:
         raise FormErrors({"days": f"Enter a number of days from 1 to {MAX_DAYS}."})
     token = secrets.token_urlsafe(24)

@@ -15,6 +15,7 @@ from app.db.engine import lock_row, write_transaction
 from app.db.tables import (
     AgendaItem,
     Attendance,
+    FacilitationTurn,
     Group,
     Meeting,
     MeetingTheme,
@@ -31,6 +32,7 @@ from app.services.accounts import Account
 from app.services.errors import FormErrors, NotFound
 from app.services.groups import ACTIVE, GroupView, officer_group, visible_group
 from app.services.notifications import notify
+from app.services.reminders import meeting_moved, void_for_meeting
 
 HORIZON = 4
 ANSWERS = {"going": "Going", "maybe": "Maybe", "no": "Can't come"}
@@ -75,6 +77,7 @@ _SCHEDULE_COLUMNS = (
     Group.quiet_room,
     Group.access_notes,
     Group.venue_capacity,
+    Group.status,
 )
 
 
@@ -193,7 +196,8 @@ async def materialise(group_id: int, now: datetime, horizon: int = HORIZON) -> i
     """Make the next few meetings from the schedule, each once however often this runs."""
     row = await Group.select(*_SCHEDULE_COLUMNS).where(Group.id == group_id).first()
     schedule = schedule_of(row) if row else None
-    if row is None or schedule is None:
+    # An ended action learning set meets no more.
+    if row is None or schedule is None or row["status"] == "ended":
         return 0
     made = 0
     zone = ZoneInfo(schedule.timezone)
@@ -230,7 +234,9 @@ async def materialise(group_id: int, now: datetime, horizon: int = HORIZON) -> i
 
 
 async def materialise_all(now: datetime) -> int:
-    groups = await Group.select(Group.id).where(Group.schedule_rule != "")
+    groups = await Group.select(Group.id).where(
+        (Group.schedule_rule != "") & (Group.status != "ended")
+    )
     return sum([await materialise(row["id"], now) for row in groups])
 
 
@@ -376,6 +382,8 @@ class MeetingPage:
     past: bool
     # Tool 2's paired questions, as aids for an action learning presenter's questioning.
     question_aids: list[tuple[str, str]]
+    # Who else has a turn at this meeting, by role (co, shadow, presenter), for members.
+    turns: dict[str, list[str]]
 
     @property
     def can_run(self) -> bool:
@@ -451,6 +459,7 @@ async def meeting_page(meeting_id: int, account: Account, now: datetime) -> Meet
         else None
     )
     agenda = await agenda_of(meeting_id)
+    turns = await _turns(group, standing, meeting_id, account.id) if standing.is_member else {}
     aids = []
     if any(item.kind == "presenter" for item in agenda):
         rows = (
@@ -473,8 +482,38 @@ async def meeting_page(meeting_id: int, account: Account, now: datetime) -> Meet
         facilitator_name=facilitator["display_name"] if facilitator else None,
         past=meeting.starts_at <= now,
         question_aids=aids,
+        turns=turns,
         viewer_id=account.id,
     )
+
+
+TURN_ROLES = ("co", "shadow", "presenter")
+
+
+async def _turns(
+    group: GroupView, standing: Standing, meeting_id: int, viewer_id: int
+) -> dict[str, list[str]]:
+    """Co-facilitators, shadows and presenters, in one query.
+
+    Named as on the rota page: where only convenors may see the member list, other
+    members see "A member" for anyone but themselves.
+    """
+    roles = TURN_ROLES if group.kind == "action_learning" else TURN_ROLES[:2]
+    rows = (
+        await FacilitationTurn.select(
+            FacilitationTurn.role,
+            FacilitationTurn.member,
+            FacilitationTurn.member.display_name.as_alias("name"),
+        )
+        .where((FacilitationTurn.meeting == meeting_id) & FacilitationTurn.role.is_in(list(roles)))
+        .order_by(FacilitationTurn.id)
+    )
+    whole = standing.is_officer or group.member_list == "members"
+    turns: dict[str, list[str]] = {}
+    for row in rows:
+        name = row["name"] if whole or row["member"] == viewer_id else "A member"
+        turns.setdefault(row["role"], []).append(name)
+    return turns
 
 
 async def set_rsvp(meeting_id: int, account: Account, answer: str, now: datetime) -> None:
@@ -567,6 +606,7 @@ async def cancel_meeting(meeting_id: int, officer: Account, now: datetime) -> Me
         .returning(Meeting.id)
     )
     if cancelled:
+        await void_for_meeting(meeting_id)
         going = await Rsvp.select(Rsvp.user).where(
             (Rsvp.meeting == meeting_id) & (Rsvp.answer == "going")
         )
@@ -616,6 +656,7 @@ async def change_meeting(
             **{getattr(Meeting, k): v for k, v in place.items()},
         }
     ).where(Meeting.id == meeting_id)
+    await meeting_moved(meeting_id, now)
 
 
 async def set_facilitator(

@@ -109,8 +109,9 @@ async def admit_member(
 ) -> None:
     """Add or re-activate a membership inside the caller's transaction, within capacity."""
     await lock_row(Group, group_id)
-    group = await Group.select(Group.capacity).where(Group.id == group_id).first()
-    if group is None:
+    group = await Group.select(Group.capacity, Group.status).where(Group.id == group_id).first()
+    # An ended action learning set takes nobody new, however they came.
+    if group is None or group["status"] == "ended":
         raise NotFound()
     existing = (
         await Membership.select(Membership.id, Membership.status)
@@ -149,7 +150,7 @@ async def join(group_id: int, account: Account, accepted_rules: bool, now: datet
     if standing.is_member:
         return group
     # Break-glass is an hour's recorded look, not a way to stay in an unlisted group.
-    if group.join_policy != "open" or (standing.break_glass and not group.listed):
+    if group.join_policy != "open" or group.ended or (standing.break_glass and not group.listed):
         raise NotFound()
     if not accepted_rules:
         raise FormErrors({"accept_rules": RULES_ERROR})
@@ -165,7 +166,7 @@ async def request_to_join(
     group, standing, _ = await visible_group(group_id, account, now)
     if standing.is_member:
         return group
-    if group.join_policy != "request":
+    if group.join_policy != "request" or group.ended:
         raise NotFound()
     errors = {}
     if not accepted_rules:

@@ -61,11 +61,11 @@ def _turn(row: dict[str, Any], zone: ZoneInfo) -> engine.Turn:
 async def plan_rota(group_id: int, now: datetime) -> int:
     """Give every upcoming meeting without a lead its facilitators; returns turns made."""
     group = (
-        await Group.select(Group.facilitation, Group.timezone, Group.kind)
+        await Group.select(Group.facilitation, Group.timezone, Group.kind, Group.status)
         .where(Group.id == group_id)
         .first()
     )
-    if group is None:
+    if group is None or group["status"] == "ended":
         return 0
     zone = ZoneInfo(group["timezone"])
     memberships = (
@@ -156,7 +156,9 @@ async def plan_rota(group_id: int, now: datetime) -> int:
 
 
 async def plan_all(now: datetime) -> int:
-    groups = await Group.select(Group.id).where(Group.schedule_rule != "")
+    groups = await Group.select(Group.id).where(
+        (Group.schedule_rule != "") & (Group.status != "ended")
+    )
     return sum([await plan_rota(row["id"], now) for row in groups])
 
 
@@ -177,6 +179,8 @@ class OpenSwap:
     kind: str
     requester: str | None  # None where the member list is for convenors only
     mine: bool
+    # Free that day, not opted out, and with no other part in that session.
+    can_take: bool = False
 
 
 @dataclass(frozen=True)
@@ -280,6 +284,14 @@ async def rota_page(group_id: int, account: Account, now: datetime) -> RotaPage:
         )
         .order_by(SwapRequest.meeting.starts_at)
     )
+    away = (
+        await Unavailability.select(Unavailability.id, Unavailability.day)
+        .where((Unavailability.user == account.id) & (Unavailability.day >= now.date()))
+        .order_by(Unavailability.day)
+    )
+    opted = next(r["opted_out_of_leading"] for r in member_rows if r["user"] == account.id)
+    away_days = {r["day"] for r in away}
+    taking = {t["meeting"] for t in turns if t["member"] == account.id}
     open_swaps = [
         OpenSwap(
             id=w["id"],
@@ -289,6 +301,10 @@ async def rota_page(group_id: int, account: Account, now: datetime) -> RotaPage:
             kind=w["kind"],
             requester=w["name"] if whole else None,
             mine=w["requester"] == account.id,
+            can_take=w["requester"] != account.id
+            and not opted
+            and w["meeting"] not in taking
+            and _day(w["starts_at"], zone) not in away_days,
         )
         for w in swaps
     ]
@@ -303,12 +319,6 @@ async def rota_page(group_id: int, account: Account, now: datetime) -> RotaPage:
         if whole
         else None
     )
-    away = (
-        await Unavailability.select(Unavailability.id, Unavailability.day)
-        .where((Unavailability.user == account.id) & (Unavailability.day >= now.date()))
-        .order_by(Unavailability.day)
-    )
-    opted = next(r["opted_out_of_leading"] for r in member_rows if r["user"] == account.id)
     return RotaPage(
         group=group,
         standing=standing,
@@ -377,23 +387,34 @@ class SwapTaken(Exception):
     pass
 
 
-async def _my_turn(meeting_id: int, account: Account, now: datetime) -> dict[str, Any]:
-    row = (
-        await FacilitationTurn.select(
-            FacilitationTurn.role,
-            FacilitationTurn.meeting.group.as_alias("group"),
-            FacilitationTurn.meeting.starts_at.as_alias("starts_at"),
-        )
-        .where((FacilitationTurn.meeting == meeting_id) & (FacilitationTurn.member == account.id))
-        .first()
-    )
+CANNOT_TAKE = (
+    "You can't take this turn: you already have a part in that session, you are away that "
+    "day, or you have opted out of leading."
+)
+
+
+class CannotTake(Exception):
+    pass
+
+
+async def _my_turn(
+    meeting_id: int, account: Account, now: datetime, role: str | None = None
+) -> dict[str, Any]:
+    query = FacilitationTurn.select(
+        FacilitationTurn.role,
+        FacilitationTurn.meeting.group.as_alias("group"),
+        FacilitationTurn.meeting.starts_at.as_alias("starts_at"),
+    ).where((FacilitationTurn.meeting == meeting_id) & (FacilitationTurn.member == account.id))
+    if role:
+        query = query.where(FacilitationTurn.role == role)
+    row = await query.order_by(FacilitationTurn.id).first()
     if row is None or row["starts_at"] <= now:
         raise NotFound()
     await visible_group(row["group"], account, now)
     return row
 
 
-async def _eligible(group_id: int, exclude: int, day: date) -> list[int]:
+async def eligible_to_cover(group_id: int, exclude: int, day: date) -> list[int]:
     rows = await Membership.select(Membership.user).where(
         (Membership.group == group_id)
         & (Membership.status == ACTIVE)
@@ -410,10 +431,13 @@ async def _eligible(group_id: int, exclude: int, day: date) -> list[int]:
     return [uid for uid in ids if uid not in away]
 
 
-async def ask_for_swap(meeting_id: int, account: Account, kind: str, now: datetime) -> None:
-    turn = await _my_turn(meeting_id, account, now)
+async def ask_for_swap(
+    meeting_id: int, account: Account, kind: str, now: datetime, role: str | None = None
+) -> None:
+    turn = await _my_turn(meeting_id, account, now, role)
     if kind not in SWAP_KINDS:
-        raise FormErrors({"kind": "Choose cover or exchange."})
+        # Keyed to the turn's own choices, which the error summary links to.
+        raise FormErrors({f"kind-{meeting_id}-{turn['role']}": "Choose cover or exchange."})
     created = (
         await SwapRequest.insert(
             SwapRequest(
@@ -439,7 +463,7 @@ async def ask_for_swap(meeting_id: int, account: Account, kind: str, now: dateti
     what = "a group you belong to" if group["discreet"] else group["name"]
     when = turn["starts_at"].astimezone(zone).strftime("%a %-d %b")
     await notify(
-        await _eligible(turn["group"], account.id, _day(turn["starts_at"], zone)),
+        await eligible_to_cover(turn["group"], account.id, _day(turn["starts_at"], zone)),
         f"Can you take a facilitation turn for {what} on {when}?",
         f"/groups/{turn['group']}/rota",
         now,
@@ -451,6 +475,7 @@ async def take_swap(swap_id: int, account: Account, now: datetime) -> None:
     swap = (
         await SwapRequest.select(
             SwapRequest.meeting,
+            SwapRequest.status,
             SwapRequest.meeting.group.as_alias("group"),
             SwapRequest.meeting.starts_at.as_alias("starts_at"),
         )
@@ -459,9 +484,17 @@ async def take_swap(swap_id: int, account: Account, now: datetime) -> None:
     )
     if swap is None:
         raise NotFound()
-    _, _, mine = await visible_group(swap["group"], account, now)
+    group, _, mine = await visible_group(swap["group"], account, now)
     if mine is None or swap["starts_at"] <= now:
         raise NotFound()
+    if swap["status"] != "open":
+        raise SwapTaken()
+    day = _day(swap["starts_at"], ZoneInfo(group.timezone))
+    already = await FacilitationTurn.exists().where(
+        (FacilitationTurn.meeting == swap["meeting"]) & (FacilitationTurn.member == account.id)
+    )
+    if already or account.id not in await eligible_to_cover(swap["group"], 0, day):
+        raise CannotTake()
     async with write_transaction():
         claimed = (
             await SwapRequest.update(

@@ -13,7 +13,7 @@ from litestar.response import Redirect, Template
 
 from app.domain import groups as rules
 from app.domain.prompts import LENS_LABELS
-from app.services import groups, meetings, membership
+from app.services import groups, meetings, membership, set_lifecycle
 from app.services.errors import FormErrors
 from app.services.groups import DirectoryFilters, GroupView
 from app.web.auth import requires_account, signed_in, utcnow
@@ -35,6 +35,7 @@ SETTINGS_FIELDS = (
     "ground_rules",
     "discreet",
     "facilitation",
+    "anonymous_posts",
 )
 
 
@@ -66,6 +67,7 @@ def _form_values(s: rules.GroupSettings | GroupView) -> dict[str, str]:
         "ground_rules": s.ground_rules,
         "discreet": "true" if s.discreet else "",
         "facilitation": s.facilitation,
+        "anonymous_posts": "true" if s.anonymous_posts else "",
     }
 
 
@@ -146,12 +148,16 @@ async def render_group(
     if is_fragment_request(request):
         return page(request, "groups/_membership.html", status_code=status_code, **context)
     sessions = await meetings.group_sessions(view.group, view.standing, now)
+    closing = await set_lifecycle.closing_panel(
+        view.group, view.standing, signed_in(request).id, now
+    )
     return page(
         request,
         "groups/page.html",
         status_code=status_code,
         sessions=sessions,
         lenses=LENS_LABELS,
+        closing=closing,
         **context,
     )
 

@@ -105,8 +105,12 @@ async def _meeting(
     vocabulary = await meetings.theme_vocabulary() if view.can_run else []
     other_prompts = await meetings.other_bank_prompts() if view.can_run and not view.past else []
     learning = view.group.kind == "action_learning"
-    raised = await actions.raised_at(meeting_id) if learning else []
-    earlier = await actions.open_before(view.group.id, view.meeting.starts_at) if learning else []
+    # After a set ends, each member sees only their own actions, read-only.
+    owner = view.viewer_id if view.group.ended else None
+    raised = await actions.raised_at(meeting_id, owner) if learning else []
+    earlier = (
+        await actions.open_before(view.group.id, view.meeting.starts_at, owner) if learning else []
+    )
     return page(
         request,
         template,

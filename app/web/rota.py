@@ -77,10 +77,12 @@ async def remove_away(
 
 @post("/meetings/{meeting_id:int}/swap", guards=[requires_account])
 async def ask_for_swap(request: AnyRequest, meeting_id: FromPath[int]) -> Template | Redirect:
-    values = await read_form(request, "kind")
+    values = await read_form(request, "kind", "role")
     group_id = await rota.group_of_meeting(meeting_id)
     try:
-        await rota.ask_for_swap(meeting_id, signed_in(request), values["kind"], utcnow())
+        await rota.ask_for_swap(
+            meeting_id, signed_in(request), values["kind"], utcnow(), values["role"] or None
+        )
     except FormErrors as e:
         return await _rota(request, group_id, Form(values, e.errors), status_code=422)
     flash(request, "Your request is out. Everyone who can take the turn has been asked.")
@@ -94,6 +96,9 @@ async def take_swap(request: AnyRequest, swap_id: FromPath[int]) -> Redirect:
         await rota.take_swap(swap_id, signed_in(request), utcnow())
     except rota.SwapTaken:
         flash(request, rota.TAKEN)
+        return see_other(f"/groups/{group_id}/rota")
+    except rota.CannotTake:
+        flash(request, rota.CANNOT_TAKE)
         return see_other(f"/groups/{group_id}/rota")
     flash(request, "The turn is yours. Thank you for stepping in.")
     return see_other(f"/groups/{group_id}/rota")

@@ -165,6 +165,9 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         env["DATABASE_URL"] = f"sqlite:///{var_dir / 'roundtable.sqlite3'}"
 
     _run_cli(["demo"], env)
+    # One pass of the jobs, as `serve` would run at start-up: reminders are planned and
+    # sent to the console mailer, so pages that show them have something to show.
+    _run_cli(["worker", "--once"], env)
 
     log_path = var_dir / "server.log"
     with log_path.open("wb") as log:

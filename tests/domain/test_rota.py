@@ -4,6 +4,7 @@ import random
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
+from itertools import pairwise
 
 import pytest
 from hypothesis import given, settings
@@ -131,14 +132,39 @@ class Walk:
             self.shadowed.add(a.shadow)
 
 
+def _loop(debts: defaultdict[int, list[int]], start: int, goal: int) -> list[int] | None:
+    """The shortest chain start owes ... owes goal, trying lower ids first."""
+    paths = [[start]]
+    seen = {start}
+    while paths:
+        longer = []
+        for path in paths:
+            for creditor in sorted(set(debts[path[-1]])):
+                if creditor == goal:
+                    return [*path, goal]
+                if creditor not in seen:
+                    seen.add(creditor)
+                    longer.append([*path, creditor])
+        paths = longer
+    return None
+
+
 def outstanding(history: list[Turn]) -> defaultdict[int, list[int]]:
-    """Debtor -> creditors still owed, oldest first; a debtor's lead settles the oldest."""
+    """Debtor -> creditors still owed, oldest first. A debtor's lead settles the oldest;
+    covering for someone who owes you back along a loop squares the loop instead."""
     debts: defaultdict[int, list[int]] = defaultdict(list)
-    for turn in sorted(history, key=lambda t: (t.day, t.role != "lead")):
-        if turn.role == "lead" and debts[turn.member]:
-            debts[turn.member].pop(0)
+    for turn in sorted(history, key=lambda t: (t.day, t.meeting_id, t.role != "lead")):
+        closed = False
         if turn.origin == "cover" and turn.covered_for not in (None, turn.member):
-            debts[turn.covered_for].append(turn.member)
+            chain = _loop(debts, turn.member, turn.covered_for)
+            if chain is None:
+                debts[turn.covered_for].append(turn.member)
+            else:
+                closed = True
+                for owing, owed in pairwise(chain):
+                    debts[owing].remove(owed)
+        if turn.role == "lead" and not closed and debts[turn.member]:
+            debts[turn.member].pop(0)
     return debts
 
 

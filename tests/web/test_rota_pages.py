@@ -258,3 +258,64 @@ async def test_an_action_learning_sets_presenters_rotate_and_the_adviser_does_no
     assert await rota.plan_rota(gid, NOW) == 0
     await sign_in(client, "alice@example.org")
     assert "Presenting" in text_of((await client.get(f"/groups/{gid}/rota")).text)
+
+
+async def test_someone_with_a_part_in_that_session_or_opted_out_is_not_offered_the_turn(
+    client: httpx.AsyncClient, make_account
+) -> None:
+    from app.db.tables import Membership, SwapRequest
+
+    alice = await make_account("alice@example.org", "Alice")
+    bob = await make_account("bob@example.org", "Bob")
+    dev = await make_account("dev@example.org", "Dev")
+    gid = await planned("peer_support", alice, name="Peers", members=[bob, dev])
+    first = (
+        await FacilitationTurn.select(FacilitationTurn.meeting)
+        .where((FacilitationTurn.member == alice.id) & (FacilitationTurn.role == "lead"))
+        .order_by(FacilitationTurn.meeting.starts_at)
+        .first()
+    )["meeting"]
+    await FacilitationTurn.delete().where(
+        (FacilitationTurn.meeting == first) & (FacilitationTurn.role != "lead")
+    )
+    await FacilitationTurn.insert(FacilitationTurn(meeting=first, member=bob.id, role="shadow"))
+    await Membership.update({Membership.opted_out_of_leading: True}).where(
+        Membership.user == dev.id
+    )
+    await sign_in(client, "alice@example.org")
+    await post_form(client, f"/meetings/{first}/swap", {"kind": "cover", "role": "lead"})
+    swap_id = (await SwapRequest.select(SwapRequest.id).first())["id"]
+    for who in ("bob@example.org", "dev@example.org"):
+        await sign_in(client, who)
+        assert "I'll take it" not in text_of((await client.get(f"/groups/{gid}/rota")).text)
+        refused = await post_form(client, f"/swaps/{swap_id}/take", {})
+        assert "You can't take this turn" in text_of(
+            (await client.get(refused.headers["location"])).text
+        )
+    lead = (
+        await FacilitationTurn.select(FacilitationTurn.member)
+        .where((FacilitationTurn.meeting == first) & (FacilitationTurn.role == "lead"))
+        .first()
+    )
+    assert lead["member"] == alice.id
+
+
+async def test_a_tampered_swap_kind_is_answered_beside_that_turns_choices(
+    client: httpx.AsyncClient, make_account
+) -> None:
+    alice = await make_account("alice@example.org", "Alice")
+    gid = await planned("peer_support", alice, name="Peers", members=[])
+    first = (
+        await FacilitationTurn.select(FacilitationTurn.meeting)
+        .where((FacilitationTurn.member == alice.id) & (FacilitationTurn.role == "lead"))
+        .order_by(FacilitationTurn.meeting.starts_at)
+        .first()
+    )["meeting"]
+    await sign_in(client, "alice@example.org")
+    answer = await post_form(
+        client, f"/meetings/{first}/swap", {"kind": "teleport", "role": "lead"}
+    )
+    assert answer.status_code == 422
+    assert f'href="#kind-{first}-lead"' in answer.text
+    assert f'id="kind-{first}-lead-error"' in answer.text
+    assert gid

@@ -1,0 +1,121 @@
+"""Sending due reminders: claim a batch, send each one the person still wants, mark it.
+
+A row is sent only while its lease has room for a whole send (the send is cut off at
+SMTP_TIMEOUT), so no other worker can take a row that is still in flight. The one way
+to send twice is to die after the SMTP server accepted a message and before the mark.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import time
+import uuid
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+import anyio
+
+from app.config import Settings
+from app.mail import Mailer
+from app.services import outbox
+from app.services.reminder_mail import Batch, compose, load
+
+log = logging.getLogger("roundtable.reminders")
+
+BATCH = 50
+# Room kept between the end of a send and the end of the lease, for the mark.
+MARK_MARGIN = 5.0
+
+
+def worker_token() -> str:
+    return f"{socket.gethostname()[:16]}-{os.getpid()}-{uuid.uuid4().hex[:12]}"
+
+
+async def dispatch(
+    now: datetime,
+    mailer: Mailer,
+    settings: Settings,
+    *,
+    batch: int = BATCH,
+    clock: Callable[[], float] = time.monotonic,
+) -> int:
+    """Handle every due reminder; returns how many rows were settled."""
+    # Time moves on while a long run sends, from the `now` we were given.
+    started = clock()
+
+    def current() -> datetime:
+        return now + timedelta(seconds=clock() - started)
+
+    worker = worker_token()
+    handled = 0
+    while True:
+        claimed_at = clock()
+        moment = current()
+        rows = await outbox.claim(
+            worker, moment, moment + timedelta(seconds=settings.reminder_lease), batch
+        )
+        if not rows:
+            return handled
+        context = await load(rows)
+        for index, row in enumerate(rows):
+            left = settings.reminder_lease - (clock() - claimed_at)
+            if left < settings.smtp_timeout + MARK_MARGIN:
+                # Not enough lease for a whole send: hand the rest back untried.
+                for rest in rows[index:]:
+                    await outbox.release(rest.id, worker, None)
+                break
+            handled += await _one(row, context, worker, mailer, settings, current())
+        if len(rows) < batch:
+            return handled
+
+
+async def _one(
+    row: outbox.Claimed,
+    context: Batch,
+    worker: str,
+    mailer: Mailer,
+    settings: Settings,
+    now: datetime,
+) -> int:
+    try:
+        outcome = compose(row, context, settings, now)
+    except Exception as error:  # a broken template must not stall the rest of the batch
+        log.exception("Reminder %s could not be written", row.key)
+        await outbox.failed(row.id, worker, row.attempts, repr(error), now)
+        return 0
+    if outcome.action == "void":
+        return int(await outbox.settle(row.id, worker, "void", now))
+    if outcome.action == "defer":
+        await outbox.release(row.id, worker, outcome.until)
+        return 0
+    assert outcome.email is not None
+    if outcome.preference == "off":
+        return int(
+            await outbox.settle(
+                row.id, worker, "skipped", now, in_app=outcome.in_app, user=row.user
+            )
+        )
+    if outcome.preference == "digest":
+        return int(
+            await outbox.settle(
+                row.id,
+                worker,
+                "folded",
+                now,
+                in_app=outcome.in_app,
+                user=row.user,
+                summary=outcome.email.subject,
+            )
+        )
+    try:
+        with anyio.fail_after(settings.smtp_timeout):
+            await mailer.send(outcome.email)
+    except Exception as error:  # any failure to hand over is retried
+        log.warning("Reminder %s not sent (attempt %d): %r", row.key, row.attempts, error)
+        await outbox.failed(row.id, worker, row.attempts, repr(error), now)
+        return 0
+    if not await outbox.settle(row.id, worker, "sent", now, in_app=outcome.in_app, user=row.user):
+        log.warning("Reminder %s was sent but its claim had passed to another worker", row.key)
+    return 1
