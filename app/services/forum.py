@@ -580,7 +580,9 @@ def _check_body(body: str, errors: dict[str, str], empty: str) -> str:
 
 
 def _check_anonymous(raw: str, access: ForumAccess, errors: dict[str, str]) -> bool:
-    anonymous = raw == "true"
+    # Any way a browser or client can say "ticked" counts: failing the other way would
+    # post under the person's name when they asked not to be named.
+    anonymous = raw.strip().lower() in {"true", "on", "1", "yes"}
     if anonymous and not access.group.anonymous_posts:
         # Never post under someone's name when they asked not to: say so, and keep the text.
         errors["anonymous"] = (
