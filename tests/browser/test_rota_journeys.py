@@ -139,6 +139,11 @@ class Turn:
         return f"/groups/{self.group_id}/rota"
 
     @property
+    def role_key(self) -> str:
+        """The role as forms carry it: "lead", "presenter"."""
+        return {"Lead": "lead", "Presenting": "presenter"}[self.role]
+
+    @property
     def card_role(self) -> str:
         """The role as the swap cards word it: "lead", "presenting"."""
         return self.role.lower()
@@ -307,15 +312,17 @@ def _ask(page: Page, turn: Turn, kind: str, *, keyboard: bool) -> None:
     mid = turn.slot.id
     card = _my_card(page, mid)
     expect(card).to_contain_text(f"You are {turn.card_role} on")
-    expect(page.locator(f"#kind-cover-{mid}")).to_be_checked()
+    # The choices are per turn: one person can hold two roles in one session.
+    slot = f"{mid}-{turn.role_key}"
+    expect(page.locator(f"#kind-cover-{slot}")).to_be_checked()
     if keyboard:
-        tab_to(page, f"#kind-cover-{mid}", limit=120)
+        tab_to(page, f"#kind-cover-{slot}", limit=120)
         if kind == "exchange":
             # Arrow keys move through a radio group, choosing as they go.
             page.keyboard.press("ArrowDown")
-        expect(page.locator(f"#kind-{kind}-{mid}")).to_be_checked()
+        expect(page.locator(f"#kind-{kind}-{slot}")).to_be_checked()
     elif kind == "exchange":
-        page.locator(f"#kind-exchange-{mid}").check()
+        page.locator(f"#kind-exchange-{slot}").check()
     _activate(page, f"form[action='/meetings/{mid}/swap'] button", keyboard=keyboard)
     expect(page.locator(".flash")).to_have_text(ASKED)
     asked = "cover" if kind == "cover" else "an exchange"
