@@ -5,6 +5,7 @@ finds nothing at a meeting's address."""
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ import pytest
 from browser_support import (
     ContextFactory,
     LiveServer,
+    PlaywrightError,
     Watch,
     axe_violations,
     expect,
@@ -266,6 +268,13 @@ def test_a_convenor_swaps_a_question_for_an_organisation_one_by_keyboard_alone(
     after, _ = _question(item)
     assert after != before, f"the question did not change: {before!r}"
     assert page.url == url and _same_document(page), "swapping reloaded the page"
+    # htmx moves focus once the swap has settled, a moment after the new text is in: wait
+    # for that moment rather than racing it on a busy machine.
+    with contextlib.suppress(PlaywrightError):  # a timeout: the assertion below explains
+        page.wait_for_function(
+            "() => document.activeElement && document.activeElement !== document.body",
+            timeout=5000,
+        )
     assert page.evaluate(_FOCUSED) != "<body>", "after swapping in place, focus fell to <body>"
     watch.assert_clean()
 
