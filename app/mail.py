@@ -114,19 +114,64 @@ class ConsoleMailer:
 
 @dataclass
 class SmtpMailer:
+    """`send` opens a connection for each message, so one mailer serves concurrent
+    requests. `async with mailer.session() as s:` gives a mailer for one task's run of
+    messages over one connection: opened on the first send, dropped after any error or
+    cut-off (its state is unknown) and opened afresh by the next send, closed at the end."""
+
     settings: Settings
+    keep_open: bool = False
+    _smtp: aiosmtplib.SMTP | None = field(default=None, init=False, repr=False, compare=False)
+
+    def session(self) -> SmtpMailer:
+        return SmtpMailer(self.settings, keep_open=True)
+
+    async def __aenter__(self) -> SmtpMailer:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self._close()
+
+    def _options(self) -> dict[str, Any]:
+        s = self.settings
+        return {
+            "hostname": s.smtp_host,
+            "port": s.smtp_port,
+            "username": s.smtp_username or None,
+            "password": s.smtp_password or None,
+            "start_tls": s.smtp_starttls,
+            "timeout": s.smtp_timeout,
+        }
 
     async def send(self, email: Email) -> None:
-        s = self.settings
-        await aiosmtplib.send(
-            build_message(email, s.mail_from),
-            hostname=s.smtp_host,
-            port=s.smtp_port,
-            username=s.smtp_username or None,
-            password=s.smtp_password or None,
-            start_tls=s.smtp_starttls,
-            timeout=s.smtp_timeout,
-        )
+        message = build_message(email, self.settings.mail_from)
+        if not self.keep_open:
+            await aiosmtplib.send(message, **self._options())
+            return
+        try:
+            if self._smtp is None or not self._smtp.is_connected:  # e.g. closed while idle
+                self._drop()
+                self._smtp = aiosmtplib.SMTP(**self._options())
+                await self._smtp.connect()
+            await self._smtp.send_message(message)
+        except BaseException:
+            self._drop()
+            raise
+
+    def _drop(self) -> None:
+        smtp, self._smtp = self._smtp, None
+        if smtp is not None:
+            smtp.close()
+
+    async def _close(self) -> None:
+        smtp, self._smtp = self._smtp, None
+        if smtp is None or not smtp.is_connected:
+            return
+        try:
+            with anyio.fail_after(self.settings.smtp_timeout):
+                await smtp.quit()
+        except Exception:  # every message was handed over already; only the goodbye failed
+            smtp.close()
 
 
 def mailer_for(settings: Settings) -> Mailer:

@@ -30,6 +30,7 @@ LOOK_AHEAD = rules.FACILITATING_BEFORE + timedelta(days=1)
 # Long enough for a facilitator's follow-up to be planned after a session ends.
 LOOK_BACK = timedelta(days=2)
 FACILITATING_ROLES = ("lead", "co", "shadow")
+INSERT_CHUNK = 1000
 
 
 async def _insert(planned: Iterable[rules.Planned], now: datetime) -> int:
@@ -45,10 +46,15 @@ async def _insert(planned: Iterable[rules.Planned], now: datetime) -> int:
         )
         for p in planned
     ]
-    if not rows:
-        return 0
-    inserted = await Reminder.insert(*rows).on_conflict(action="DO NOTHING").returning(Reminder.id)
-    return len(inserted)
+    inserted = 0
+    # In chunks: PostgreSQL takes at most 32,767 parameters a statement, 15 a row here.
+    for start in range(0, len(rows), INSERT_CHUNK):
+        inserted += len(
+            await Reminder.insert(*rows[start : start + INSERT_CHUNK])
+            .on_conflict(action="DO NOTHING")
+            .returning(Reminder.id)
+        )
+    return inserted
 
 
 async def _facts(meetings: list[dict[str, object]]) -> list[rules.MeetingFacts]:

@@ -428,3 +428,14 @@ async def test_a_taken_swap_is_not_chased(db: str, mail_settings: Settings) -> N
     mailer = MemoryMailer(mail_settings.mail_from)
     await dispatch(second["starts_at"] - timedelta(days=3), mailer, mail_settings)
     assert not [m for m in mailer.outbox if "facilitation turn" in str(m["Subject"])]
+
+
+async def test_a_planning_pass_of_thousands_of_reminders_fits_the_databases_limits(
+    db: str,
+) -> None:
+    # PostgreSQL takes at most 32,767 parameters in a statement: 2,500 rows need chunks.
+    from tests.jobs.test_exactly_once_processes import due_session_reminders
+
+    expected = await due_session_reminders(2500)
+    assert len(expected) == 2500
+    assert await plan_meetings(datetime.now(UTC)) == 0
