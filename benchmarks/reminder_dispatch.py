@@ -131,21 +131,12 @@ async def _built_messages(
     """The messages dispatch would send for these rows, by the app's own code."""
     from app.db.tables import Reminder
     from app.mail import build_message
-    from app.services.outbox import Claimed
+    from app.services.outbox import CLAIMED_COLUMNS, Claimed
     from app.services.reminder_mail import compose, load
 
     now = datetime.now(UTC)
     found = (
-        await Reminder.select(
-            Reminder.id,
-            Reminder.key,
-            Reminder.kind,
-            Reminder.user,
-            Reminder.meeting,
-            Reminder.swap,
-            Reminder.attempts,
-            Reminder.created_at,
-        )
+        await Reminder.select(*CLAIMED_COLUMNS)
         .where((Reminder.id >= ids[0]) & (Reminder.id <= ids[1]))
         .order_by(Reminder.id)
     )

@@ -34,6 +34,18 @@ class Claimed:
     created_at: datetime
 
 
+CLAIMED_COLUMNS = (
+    Reminder.id,
+    Reminder.key,
+    Reminder.kind,
+    Reminder.user,
+    Reminder.meeting,
+    Reminder.swap,
+    Reminder.attempts,
+    Reminder.created_at,
+)
+
+
 @dataclass(frozen=True)
 class InApp:
     """The notification that goes with a message, written in the same transaction as its mark."""
@@ -98,16 +110,7 @@ async def claim(worker: str, now: datetime, lease_until: datetime, limit: int) -
             }
         ).where(Reminder.id.is_in(ids))
     rows = (
-        await Reminder.select(
-            Reminder.id,
-            Reminder.key,
-            Reminder.kind,
-            Reminder.user,
-            Reminder.meeting,
-            Reminder.swap,
-            Reminder.attempts,
-            Reminder.created_at,
-        )
+        await Reminder.select(*CLAIMED_COLUMNS)
         .where(Reminder.id.is_in(ids) & (Reminder.claimed_by == worker))
         .order_by(Reminder.due_at)
     )
