@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import subprocess
 import uuid
@@ -397,6 +398,21 @@ def tab_to(page: Page, target: str, *, backwards: bool = False, limit: int = 40)
         + "\n  ".join(passed),
         pytrace=False,
     )
+
+
+def wait_for_settled_focus(page: Page, timeout_ms: int = 5000) -> None:
+    """Wait until focus is on an element again after an in-place swap.
+
+    htmx applies `autofocus` in the swap's settle step, a moment after the new content is
+    in the page; checking focus as soon as the content appears races it on a busy
+    machine. A timeout is not an error here: the caller's assertion says what is wrong.
+    """
+    with contextlib.suppress(PlaywrightError):
+        page.wait_for_function(
+            "() => document.activeElement && document.activeElement !== document.body"
+            " && document.activeElement !== document.documentElement",
+            timeout=timeout_ms,
+        )
 
 
 def pretty(data: object) -> str:

@@ -26,6 +26,7 @@ from browser_support import (
     sign_out_button,
     tab_to,
     unique_email,
+    wait_for_settled_focus,
 )
 
 from app.services import demo as demo_data
@@ -195,6 +196,7 @@ def test_a_newcomer_finds_and_joins_a_group_by_keyboard_alone_with_javascript_in
     assert page.evaluate("() => window.__sameDocument === true"), "joining reloaded the page"
     assert page.url == group_url
     watch.assert_clean()
+    wait_for_settled_focus(page)
     focused = page.evaluate(_FOCUSED)
     assert focused != "<body>", (
         "after joining in place, keyboard focus fell back to <body>, so keyboard and "

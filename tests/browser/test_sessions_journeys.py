@@ -5,7 +5,6 @@ finds nothing at a meeting's address."""
 
 from __future__ import annotations
 
-import contextlib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -15,13 +14,13 @@ import pytest
 from browser_support import (
     ContextFactory,
     LiveServer,
-    PlaywrightError,
     Watch,
     axe_violations,
     expect,
     format_violations,
     sign_in,
     tab_to,
+    wait_for_settled_focus,
 )
 
 if TYPE_CHECKING:
@@ -196,6 +195,7 @@ def test_a_member_answers_maybe_by_keyboard_alone_and_the_panel_updates_in_place
     assert page.url == url, f"answering moved the page from {url} to {page.url}"
     assert _same_document(page), "answering reloaded the page instead of swapping the panel"
     watch.assert_clean()
+    wait_for_settled_focus(page)
     focused = page.evaluate(_FOCUSED)
     assert focused != "<body>", (
         "after answering in place, keyboard focus fell back to <body>: the pressed button "
@@ -268,13 +268,7 @@ def test_a_convenor_swaps_a_question_for_an_organisation_one_by_keyboard_alone(
     after, _ = _question(item)
     assert after != before, f"the question did not change: {before!r}"
     assert page.url == url and _same_document(page), "swapping reloaded the page"
-    # htmx moves focus once the swap has settled, a moment after the new text is in: wait
-    # for that moment rather than racing it on a busy machine.
-    with contextlib.suppress(PlaywrightError):  # a timeout: the assertion below explains
-        page.wait_for_function(
-            "() => document.activeElement && document.activeElement !== document.body",
-            timeout=5000,
-        )
+    wait_for_settled_focus(page)
     assert page.evaluate(_FOCUSED) != "<body>", "after swapping in place, focus fell to <body>"
     watch.assert_clean()
 
