@@ -231,10 +231,8 @@ def _when(moment: datetime, zone: ZoneInfo) -> str:
 
 
 def _headers(settings: Settings, user: int, kind: str) -> tuple[tuple[str, str], ...]:
-    token = rules.unsubscribe_token(settings.secret_key, user, kind)
-    url = f"{settings.base_url}/email/unsubscribe/{user}/{kind}/{token}"
     return (
-        ("List-Unsubscribe", f"<{url}>"),
+        ("List-Unsubscribe", f"<{_unsubscribe_link(settings, user, kind)}>"),
         ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"),
     )
 
