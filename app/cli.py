@@ -59,18 +59,40 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    import time
+    from datetime import UTC, datetime
+
     from app.services.demo import DEMO_PASSWORD, seed_demo
+    from app.services.demo_scale import LARGE, scale_seeded, seed_scale_once
 
     settings = _settings()
+    now = datetime.now(UTC)
 
     async def work() -> int:
         if settings.is_sqlite:
             await _migrate(settings.database_url, quiet=True)
-        return await seed_demo()
+        # The large organisation comes on top of the demo people, never instead of them.
+        count = await seed_demo(now)
+        print(f"Demo data ready: {count} people, password {DEMO_PASSWORD!r}.", flush=True)
+        if args.scale != "large":
+            return 0
+        if await scale_seeded():
+            print("The large organisation is already there; nothing was added.")
+            return 0
+        print("Adding the large organisation; this takes a little while.", flush=True)
+        started = time.perf_counter()
+        summary = await seed_scale_once(now, **LARGE)
+        if summary is None:
+            print("The large organisation is already there; nothing was added.")
+            return 0
+        print(
+            f"Large organisation added in {time.perf_counter() - started:.0f} s: "
+            f"{summary.users} staff, {summary.groups} groups, {summary.meetings} meetings, "
+            f"{summary.total} rows in all. Everyone's password is {DEMO_PASSWORD!r}."
+        )
+        return 0
 
-    count = _with_database(settings, work)
-    print(f"Demo data ready: {count} people, password {DEMO_PASSWORD!r}.")
-    return 0
+    return _with_database(settings, work)
 
 
 def cmd_create_admin(args: argparse.Namespace) -> int:
@@ -204,7 +226,16 @@ def build_parser() -> argparse.ArgumentParser:
     demo = commands.add_parser(
         "demo",
         help="seed the demo data; running it again leaves one copy",
-        description="Create or refresh the demo people listed in the README.",
+        description="Create or refresh the demo people listed in the README. With "
+        "--scale large, also add a synthetic organisation of 5,000 staff in 300 groups "
+        "with three years of meetings, for organiser insights.",
+    )
+    demo.add_argument(
+        "--scale",
+        choices=("demo", "large"),
+        default="demo",
+        help="demo (default): the demo people and groups; large: those plus 5,000 "
+        "synthetic staff (staff0001@scale.example, ...) in 300 groups",
     )
     demo.set_defaults(run=cmd_demo)
 
