@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from functools import cache
 from zoneinfo import ZoneInfo
 
@@ -13,6 +13,10 @@ from app.paths import TEMPLATES
 
 def local_time(value: datetime, timezone: str, fmt: str = "%a %-d %b %Y, %H:%M") -> str:
     return value.astimezone(ZoneInfo(timezone)).strftime(fmt)
+
+
+def long_date(value: date) -> str:
+    return f"{value.day} {value:%B %Y}"
 
 
 @cache
@@ -26,4 +30,5 @@ def environment() -> Environment:
         auto_reload=False,
     )
     env.filters["local_time"] = local_time
+    env.filters["long_date"] = long_date
     return env

@@ -1,0 +1,172 @@
+"""How the organiser insights page holds up as the organisation grows.
+
+Builds two databases: the demo, and the demo plus `roundtable demo --scale large` (5,000
+staff, 300 groups, three years of fortnightly meetings). Serves /organiser/insights from
+both in one process, alternating request by request, and prints the time per request at
+each size, the large/demo ratio, the data ratio, and the page's SQL statement counts.
+Not a test: it never fails on a time.
+
+    .venv/bin/python benchmarks/insights_page.py                 # SQLite, temporary files
+    BENCH_POSTGRES=postgresql://postgres@127.0.0.1:5432 .venv/bin/python benchmarks/insights_page.py
+
+With BENCH_POSTGRES, databases roundtable_bench_demo and roundtable_bench_large are
+dropped and created on that server. Goal from the issue: at most 3x the time for 50x
+the data, with the same statement count at both sizes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+_TMP = tempfile.mkdtemp(prefix="roundtable-bench-")
+_POSTGRES = os.environ.get("BENCH_POSTGRES", "").rstrip("/")
+os.environ["DATABASE_URL"] = (
+    f"{_POSTGRES}/roundtable_bench_demo" if _POSTGRES else f"sqlite:///{_TMP}/demo.sqlite3"
+)
+os.environ.setdefault("VAR_DIR", _TMP)
+os.environ.setdefault("SECRET_KEY", "benchmark-secret-key-that-is-long-enough-0123")
+os.environ["SCHEDULER"] = "off"
+os.environ["MAIL_BACKEND"] = "memory"
+
+import httpx  # noqa: E402
+from litestar import Litestar  # noqa: E402
+
+from app.asgi import create_app  # noqa: E402
+from app.config import load_settings  # noqa: E402
+from app.db.engine import bind_tables, close_engine, engine_for, open_engine  # noqa: E402
+from app.db.migrate import apply_migrations  # noqa: E402
+from app.db.tables import Group, Meeting  # noqa: E402
+from app.services.demo import DEMO_PASSWORD, seed_demo  # noqa: E402
+from app.services.demo_scale import LARGE, seed_scale  # noqa: E402
+
+ROUNDS = 15
+PAGE = "/organiser/insights"
+
+
+def _database_url(size: str) -> str:
+    if _POSTGRES:
+        return f"{_POSTGRES}/roundtable_bench_{size}"
+    return f"sqlite:///{_TMP}/{size}.sqlite3"
+
+
+def _recreate_postgres(size: str) -> None:
+    name = f"roundtable_bench_{size}"
+    for sql in (f"DROP DATABASE IF EXISTS {name}", f"CREATE DATABASE {name}"):
+        subprocess.run(
+            ["psql", f"{_POSTGRES}/postgres", "-qc", sql],
+            check=True,
+        )
+
+
+async def build(size: str) -> tuple[Any, float, int]:
+    """A seeded database for one size, its seeding time and how many meetings it holds."""
+    url = _database_url(size)
+    if _POSTGRES:
+        _recreate_postgres(size)
+    engine = engine_for(url)
+    bind_tables(engine)
+    await open_engine(engine)
+    await apply_migrations(url, quiet=True)
+    started = time.perf_counter()
+    now = datetime.now(UTC)
+    await seed_demo(now)
+    if size == "large":
+        await seed_scale(now, **LARGE)  # type: ignore[arg-type]
+    seeded = time.perf_counter() - started
+    meetings = await Meeting.count()
+    return engine, seeded, meetings
+
+
+def count_statements() -> tuple[list[str], Any]:
+    engine_class: Any = type(Group._meta.db)
+    original = engine_class.run_querystring
+    seen: list[str] = []
+
+    async def counted(self: Any, querystring: Any, in_pool: bool = True) -> Any:
+        seen.append(str(querystring))
+        return await original(self, querystring, in_pool=in_pool)
+
+    engine_class.run_querystring = counted
+    return seen, lambda: setattr(engine_class, "run_querystring", original)
+
+
+async def signed_in_client(app: Litestar) -> httpx.AsyncClient:
+    transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))
+    client = httpx.AsyncClient(transport=transport, base_url="http://bench")
+    await client.get("/sign-in")
+    await client.post(
+        "/sign-in",
+        data={
+            "email": "olga@example.org",
+            "password": DEMO_PASSWORD,
+            "_csrf_token": client.cookies["rt_csrf"],
+        },
+    )
+    return client
+
+
+async def timed(client: httpx.AsyncClient) -> float:
+    started = time.perf_counter()
+    response = await client.get(PAGE)
+    assert response.status_code == 200, response.status_code
+    return time.perf_counter() - started
+
+
+async def main() -> None:
+    backend = "PostgreSQL" if _POSTGRES else "SQLite"
+    print(f"Organiser insights ({PAGE}, the last twelve months) on {backend}")
+    engines: dict[str, Any] = {}
+    meetings: dict[str, int] = {}
+    for size in ("demo", "large"):
+        engines[size], seconds, meetings[size] = await build(size)
+        print(f"  seeded {size}: {meetings[size]:,} meetings in {seconds:.1f} s")
+
+    apps = {
+        size: create_app(load_settings({**os.environ, "DATABASE_URL": _database_url(size)}))
+        for size in engines
+    }
+    clients: dict[str, httpx.AsyncClient] = {}
+    counts: dict[str, int] = {}
+    times: dict[str, list[float]] = {"demo": [], "large": []}
+    for size, app in apps.items():
+        # Each request runs against its own size's database: the tables follow the engine.
+        bind_tables(engines[size])
+        clients[size] = await signed_in_client(app)
+        for _ in range(2):  # warm caches and templates
+            await timed(clients[size])
+        seen, restore = count_statements()
+        await timed(clients[size])
+        restore()
+        counts[size] = len(seen)
+    for _ in range(ROUNDS):
+        for size in ("demo", "large"):
+            bind_tables(engines[size])
+            times[size].append(await timed(clients[size]))
+    for client in clients.values():
+        await client.aclose()
+    for engine in engines.values():
+        await close_engine(engine)
+
+    demo, large = (statistics.median(times[s]) * 1000 for s in ("demo", "large"))
+    data = meetings["large"] / max(meetings["demo"], 1)
+    print(f"  demo:  {demo:8.1f} ms per page (median of {ROUNDS}), {counts['demo']} SQL statements")
+    print(
+        f"  large: {large:8.1f} ms per page (median of {ROUNDS}), {counts['large']} SQL statements"
+    )
+    print(f"  data ratio (meetings) {data:.0f}x; time ratio large/demo {large / demo:.2f}x")
+    same = "the same" if counts["demo"] == counts["large"] else "DIFFERENT"
+    print(f"  statement count is {same} at both sizes; goal: at most 3x the time for 50x the data")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
