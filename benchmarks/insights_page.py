@@ -23,7 +23,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -44,10 +43,8 @@ from litestar import Litestar  # noqa: E402
 from app.asgi import create_app  # noqa: E402
 from app.config import load_settings  # noqa: E402
 from app.db.engine import bind_tables, close_engine, engine_for, open_engine  # noqa: E402
-from app.db.migrate import apply_migrations  # noqa: E402
 from app.db.tables import Group, Meeting  # noqa: E402
-from app.services.demo import DEMO_PASSWORD, seed_demo  # noqa: E402
-from app.services.demo_scale import LARGE, seed_scale  # noqa: E402
+from app.services.demo import DEMO_PASSWORD  # noqa: E402
 
 ROUNDS = 15
 PAGE = "/organiser/insights"
@@ -69,20 +66,24 @@ def _recreate_postgres(size: str) -> None:
 
 
 async def build(size: str) -> tuple[Any, float, int]:
-    """A seeded database for one size, its seeding time and how many meetings it holds."""
+    """A seeded database for one size, its seeding time and how many meetings it holds.
+
+    Seeded through the real command, in its own process: Piccolo's migration runner keeps
+    the first database it was pointed at for the life of a process.
+    """
     url = _database_url(size)
+    env = {**os.environ, "DATABASE_URL": url}
+    command = str(Path(sys.executable).parent / "roundtable")
     if _POSTGRES:
         _recreate_postgres(size)
+        subprocess.run([command, "migrate"], env=env, check=True, capture_output=True)
+    started = time.perf_counter()
+    scale = ["--scale", "large"] if size == "large" else []
+    subprocess.run([command, "demo", *scale], env=env, check=True, capture_output=True)
+    seeded = time.perf_counter() - started
     engine = engine_for(url)
     bind_tables(engine)
     await open_engine(engine)
-    await apply_migrations(url, quiet=True)
-    started = time.perf_counter()
-    now = datetime.now(UTC)
-    await seed_demo(now)
-    if size == "large":
-        await seed_scale(now, **LARGE)  # type: ignore[arg-type]
-    seeded = time.perf_counter() - started
     meetings = await Meeting.count()
     return engine, seeded, meetings
 

@@ -42,6 +42,7 @@ from app.db.tables import (
     MeetingTheme,
     Membership,
     Prompt,
+    ReminderPreference,
     Rsvp,
     SwapRequest,
     Theme,
@@ -51,6 +52,7 @@ from app.domain import agendas, prompt_rotation
 from app.domain.ground_rules import ground_rules_for
 from app.domain.groups import KINDS, NETWORKS, add_months
 from app.domain.recurrence import Schedule, occurrences
+from app.domain.reminders import KINDS as REMINDER_KINDS
 from app.services.demo import DEMO_PASSWORD
 from app.services.passwords import hash_password
 from app.services.prompts import sync_prompt_banks
@@ -203,6 +205,7 @@ class ScaleSummary:
     """Rows written, per table."""
 
     users: int = 0
+    email_preferences: int = 0
     groups: int = 0
     memberships: int = 0
     meetings: int = 0
@@ -224,6 +227,7 @@ class ScaleSummary:
 
 _SUMMARY_FIELD = {
     User: "users",
+    ReminderPreference: "email_preferences",
     Group: "groups",
     Membership: "memberships",
     Meeting: "meetings",
@@ -242,6 +246,7 @@ _SUMMARY_FIELD = {
 # their children, which is the order buffers are written in.
 _COLUMNS: dict[type[Table], tuple[str, ...]] = {
     User: ("id", "email", "display_name", "password_hash", "role", "timezone", "created_at"),
+    ReminderPreference: ("user", "kind", "setting"),
     Group: (
         "id", "kind", "network", "name", "purpose", "visibility", "join_policy", "member_list",
         "capacity", "term_starts", "term_ends", "meets", "ground_rules", "facilitation",
@@ -483,6 +488,10 @@ class _Organisation:
             self.bulk.add(
                 User, user_id, staff_email(n), name, shared_hash, "member", TIMEZONE, joined
             )
+            # Synthetic people read no email: a large demo's first job run would otherwise
+            # print thousands of reminders. In-app notifications still appear.
+            for kind in REMINDER_KINDS:
+                self.bulk.add(ReminderPreference, user_id, kind, "off")
             if self.bulk.full:
                 await self.bulk.flush()
 
@@ -597,7 +606,9 @@ class _Organisation:
             {
                 "staff_network": "open",
                 "reflective_forum": "open",
-                "action_learning": "invitation",
+                # Half the sets recruit through the directory (and so appear in organisers'
+                # insights); the rest are by invitation and stay private to their members.
+                "action_learning": "request" if group_id % 2 else "invitation",
             }.get(kind, "request"),
             "officers" if kind == "staff_network" else "members",
             capacity,

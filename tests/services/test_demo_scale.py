@@ -19,12 +19,14 @@ from app.db.tables import (
     MeetingTheme,
     Membership,
     Reminder,
+    ReminderPreference,
     Rsvp,
     SwapRequest,
     Theme,
     User,
 )
 from app.domain.groups import KINDS, SUPPRESS_BELOW
+from app.domain.reminders import KINDS as REMINDER_KINDS
 from app.services.demo import COLLEAGUES, DEMO_PEOPLE, seed_demo
 from app.services.demo_scale import (
     EMAIL_DOMAIN,
@@ -49,6 +51,13 @@ async def rows(sql: str, *args: Any) -> list[dict[str, Any]]:
     return result
 
 
+async def test_synthetic_staff_get_no_email_so_a_large_demo_sends_none(db: str) -> None:
+    await seed_scale(NOW, **SMALL)
+    settings = await ReminderPreference.select(ReminderPreference.setting).distinct()
+    assert [r["setting"] for r in settings] == ["off"]
+    assert await ReminderPreference.count() == 60 * len(REMINDER_KINDS)
+
+
 async def test_a_small_organisation_has_the_staff_and_groups_asked_for(db: str) -> None:
     summary = await seed_scale(NOW, **SMALL)
     assert summary.users == 60
@@ -65,6 +74,7 @@ async def test_the_summary_counts_the_rows_written_to_each_table(db: str) -> Non
     summary = await seed_scale(NOW, **SMALL)
     assert summary == ScaleSummary(
         users=await User.count(),
+        email_preferences=await ReminderPreference.count(),
         groups=await Group.count(),
         memberships=await Membership.count(),
         meetings=await Meeting.count(),
