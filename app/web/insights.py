@@ -39,8 +39,10 @@ async def _organiser_view(
     choices = await insights.scope_groups()
     now = utcnow()
     filters, errors = parse_filters(values, now.date(), {g.id for g in choices})
-    view = None if errors else await insights.organiser_insights(filters, now)
-    return filters, Form(values, errors), view, choices
+    if errors:
+        return filters, Form(values, errors), None, choices
+    view = await insights.organiser_insights(filters, now)
+    return filters, _shown(filters), view, choices
 
 
 @get("/organiser/insights", name="organiser_insights", guards=[requires_organiser])
@@ -80,8 +82,22 @@ async def _group_view(
     group = await officer_group(group_id, signed_in(request), now)
     values = _asked(request, GROUP_FILTERS)
     filters, errors = parse_filters(values, now.date(), set())
-    view = None if errors else await insights.group_insights(group.id, group.name, filters, now)
-    return filters, Form(values, errors), view, group
+    if errors:
+        return filters, Form(values, errors), None, group
+    view = await insights.group_insights(group.id, group.name, filters, now)
+    return filters, _shown(filters), view, group
+
+
+def _shown(filters: InsightFilters) -> Form:
+    """The form as the figures were worked out, defaults filled in."""
+    return Form(
+        {
+            "from": filters.first_day.isoformat(),
+            "to": filters.last_day.isoformat(),
+            "kind": filters.kind,
+            "group": "" if filters.group_id is None else str(filters.group_id),
+        }
+    )
 
 
 @get("/groups/{group_id:int}/insights", guards=[requires_account])
