@@ -164,6 +164,10 @@ async def _seed_group(demo: DemoGroup, people: dict[str, Account], now: datetime
         if demo.network:
             settings = replace(settings, network=demo.network)
         group_id = await create_group(people[demo.members[0]], settings, "Europe/London", now)
+        # The convenor set the group up before its first sessions, as the others joined.
+        await Membership.update({Membership.joined_at: now - timedelta(days=61)}).where(
+            (Membership.group == group_id) & (Membership.user == people[demo.members[0]].id)
+        )
     for n, email in enumerate(demo.members[1:], start=1):
         await Membership.insert(
             Membership(

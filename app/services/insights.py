@@ -285,6 +285,9 @@ class _Builder:
         firsts = Counter(gid for gid, _, _ in lead.first_leads)
         by_quarter = Counter(q for _, q, _ in lead.first_leads)
         shadowed = Counter(gid for gid, _, before in lead.first_leads if before)
+        # One group's first-time leads are different people, but one person may lead for
+        # the first time in two groups: beyond one group, the most in any group is a floor.
+        in_quarter = Counter((gid, q) for gid, q, _ in lead.first_leads)
         for place, members in self._places():
             ids = [g.id for g in members]
             counts: list[int] = []
@@ -303,11 +306,15 @@ class _Builder:
             add(("gini", place), measures.gini(counts), people, fmt="gini")
             first = sum(firsts[gid] for gid in ids)
             before = sum(shadowed.get(gid, 0) for gid in ids)
-            add(("first", place), first, first)
-            add(("shadowed", place), before, before)
+            add(("first", place), first, max((firsts[g] for g in ids), default=0))
+            add(("shadowed", place), before, max((shadowed[g] for g in ids), default=0))
             # Never shown, but it ties the two above: 8 first leads and 5 who shadowed
             # would otherwise say that 3 people led first without shadowing.
-            add(("not_shadowed", place), first - before, first - before)
+            add(
+                ("not_shadowed", place),
+                first - before,
+                max((firsts[g] - shadowed[g] for g in ids), default=0),
+            )
             self.ledger.family(("first", place), [("shadowed", place), ("not_shadowed", place)])
             swaps = sum(lead.swaps.get(gid, 0) for gid in ids)
             covers = sum(lead.covers.get(gid, 0) for gid in ids)
@@ -320,7 +327,8 @@ class _Builder:
         for figure in ("first", "shadowed", "not_shadowed", "swaps", "covers"):
             self._additive(figure)
         for quarter in self.quarters:
-            add(("first", quarter), by_quarter[quarter], by_quarter[quarter])
+            floor = max((in_quarter[(g.id, quarter)] for g in self.groups), default=0)
+            add(("first", quarter), by_quarter[quarter], floor)
         self.ledger.family(("first", None), [("first", q) for q in self.quarters])
 
     # Themes.
@@ -469,6 +477,7 @@ class _Builder:
         page.charts["meetings"] = line_chart(
             id="chart-meetings",
             title="Meetings held and cancelled by month",
+            category_name="Month",
             summary=_held_sentence(everything),
             series=[
                 _series("Held", labels, [shown[("held", mo)] for mo in self.months]),
@@ -479,6 +488,7 @@ class _Builder:
         page.charts["attendance"] = line_chart(
             id="chart-attendance",
             title="Attendance rate by month",
+            category_name="Month",
             summary=_trend_sentence("The attendance rate", labels, rates),
             series=[_series("Attendance rate", labels, rates, scale=100)],
             unit="%",
@@ -516,6 +526,7 @@ class _Builder:
         page.charts["first_leads"] = bar_chart(
             id="chart-first-leads",
             title="First-time leads by quarter",
+            category_name="Quarter",
             summary=_trend_sentence("First-time leads", quarters, firsts),
             series=[_series("First-time leads", quarters, firsts)],
             horizontal=False,
@@ -573,6 +584,7 @@ class _Builder:
         page.charts["themes"] = bar_chart(
             id="chart-themes",
             title="Most frequent themes in this period",
+            category_name="Theme",
             summary=(
                 f"The most frequent theme was {overall[0][0]}, in {overall[0][1].text} meetings."
                 if overall
