@@ -41,14 +41,23 @@ Rates, averages and the Gini coefficient are never in a family; each is suppress
 its own people only.
 
 How rule 2 is checked. The figures not shown are the unknowns and each family is one
-equation, with the shown figures moved to the constant side. A figure that can be worked
-out by adding and subtracting is one whose unit vector lies in the row space of those
-equations, found exactly (reduced row echelon form over fractions). For sizes: when every
-figure is in at most two families (tables with margins, groups within kinds within a
-total), the families form a flow network, in which a figure can change exactly when it
-lies on a cycle that every figure on it can follow by one (up, or down, within its
-bounds); that test is exact. Other shapes (a figure in three families, as in a
-three-way table) are checked more cautiously, and may hide more than strictly needed.
+equation, with the shown figures moved to the constant side. When every figure is in at
+most two families (tables with margins, groups within kinds within a total), the families
+form a flow network, in which a figure can change exactly when it lies on a cycle that
+every figure on it can follow by one (up, or down, within its bounds), and adding and
+subtracting give a figure away exactly when it lies on no cycle at all; both tests are
+exact. A family that follows from the others is left out first when that makes a network
+(a split repeated at every level, as first leads = shadowed + not shadowed for each
+group, each kind and the total, puts a kind's figures in three families, but each kind's
+split follows from its groups'), and only once it is shown to be a sum of multiples of
+the families kept. Other shapes (a figure in three families, as in a three-way table)
+are checked more cautiously: adding and subtracting exactly, by reduced row echelon form
+over fractions, but sizes only by trying each basic move of that form, so they may hide
+more than strictly needed.
+
+Hiding a figure only widens what fits, so a figure that could take another value before
+still can: after each fix, only the figures at risk before it, and those just hidden,
+are looked at again.
 
 Not guarded against: a reader who knows rule 3 can tell that a part hidden to protect
 another is no bigger than the smallest part still shown beside it.
@@ -245,6 +254,19 @@ class Ledger:
         return Disclosure(shown)
 
 
+@dataclass
+class _Tangle:
+    """Families tied together through figures not shown, audited together."""
+
+    families: list[int]
+    # A sorted superset of the figures at risk: any other is known to be safe.
+    suspects: list[int]
+    # The figures at risk, worst first, once audited since the tangle last changed.
+    order: list[int] | None = None
+    # Nothing at risk that is not stuck, and nothing has changed since.
+    clean: bool = False
+
+
 class _Settlement:
     """Works on figure numbers (their order of adding) rather than keys."""
 
@@ -265,27 +287,52 @@ class _Settlement:
         for f in range(len(families)):
             for member in (self.totals[f], *self.parts[f]):
                 self.families_of.setdefault(member, []).append(f)
-        self.cache: dict[tuple[tuple[int, ...], tuple[int, ...], tuple[str, ...]], list[int]] = {}
+        # How many members of each family are not shown: one alone can be read off it.
+        self.unknown_in = [
+            sum(1 for m in (self.totals[f], *self.parts[f]) if self._suppressed(m))
+            for f in range(len(families))
+        ]
+        self.tangle_of: dict[int, int] = {}
+        self.tangles: dict[int, _Tangle] = {}
 
     def run(self) -> list[State]:
+        # Rule 2a's hidings never leave a family needing another (a hidden figure is itself
+        # the unbounded member of each family it is in), so after one sweep every later
+        # sweep would find nothing; the first sweep still earns one more audit, as a stuck
+        # figure's tangle may have another at risk.
+        again = self._unbounded_in_every_family()
+        self._tangle_up()
         stuck: set[int] = set()
-        changed = True
-        while changed:
-            changed = self._unbounded_in_every_family()
-            touched: set[int] = set()
-            for at_risk, families in self._audit(stuck):
-                # A fix reshapes the component it touches: its other figures wait for the
-                # next audit rather than being judged on a stale one.
-                if touched.intersection(families):
-                    continue
-                chosen = self._protect(at_risk, families)
-                if chosen is None:
-                    stuck.add(at_risk)
-                    continue
-                changed = True
-                touched.update(families)
-                touched.update(self.families_of.get(chosen, ()))
+        while self._audit(stuck) or again:
+            again = False
         return self.states
+
+    def _audit(self, stuck: set[int]) -> bool:
+        """Rule 2b, once round: protect the first figure at risk in each tangle of families.
+
+        A fix reshapes the tangle it touches: its other figures wait for the next round
+        rather than being judged on a stale audit. Tangles are taken in the order of their
+        first family; the same figures always give the same page.
+        """
+        touched: set[int] = set()
+        hidden: list[int] = []
+        for root in sorted(self.tangles):
+            tangle = self.tangles[root]
+            if not touched.isdisjoint(tangle.families):
+                continue
+            at_risk = self._first_at_risk(tangle, stuck)
+            if at_risk is None:
+                continue
+            chosen = self._protect(at_risk, tangle.families)
+            if chosen is None:
+                stuck.add(at_risk)
+                continue
+            hidden.append(chosen)
+            touched.update(tangle.families)
+            touched.update(self.families_of.get(chosen, ()))
+        for chosen in hidden:
+            self._entangle(chosen)
+        return bool(hidden)
 
     def _suppressed(self, n: int) -> bool:
         return self.states[n] in ("small", "hidden")
@@ -302,7 +349,7 @@ class _Settlement:
             # The total is shown here, so there is always something to choose.
             chosen = self._choose([f])
             if chosen is not None:
-                self.states[chosen] = "hidden"
+                self._hide(chosen)
                 changed = True
         return changed
 
@@ -348,55 +395,76 @@ class _Settlement:
             else:
                 # Every figure around it is hidden already: nothing is left to change.
                 return None
-        self.states[chosen] = "hidden"
+        self._hide(chosen)
         return chosen
 
-    def _audit(self, stuck: set[int]) -> list[tuple[int, list[int]]]:
-        """Rule 2b: the first figure at risk in each tangle of families, with its families."""
-        involved = [
-            f
-            for f in range(len(self.totals))
-            if any(self._suppressed(m) for m in (self.totals[f], *self.parts[f]))
-        ]
-        parent = {f: f for f in involved}
+    def _hide(self, n: int) -> None:
+        if not self._suppressed(n):
+            for f in self.families_of.get(n, ()):
+                self.unknown_in[f] += 1
+        self.states[n] = "hidden"
 
-        def root(f: int) -> int:
-            while parent[f] != f:
-                parent[f] = parent[parent[f]]
-                f = parent[f]
-            return f
+    def _root(self, f: int) -> int:
+        while self.tangle_of[f] != f:
+            self.tangle_of[f] = self.tangle_of[self.tangle_of[f]]
+            f = self.tangle_of[f]
+        return f
 
-        first_family: dict[int, int] = {}
-        for f in involved:
-            for m in (self.totals[f], *self.parts[f]):
-                if self._suppressed(m):
-                    g = first_family.setdefault(m, f)
-                    a, b = root(f), root(g)
-                    if a != b:
-                        parent[max(a, b)] = min(a, b)
-        components: dict[int, list[int]] = {}
-        for f in involved:
-            components.setdefault(root(f), []).append(f)
-        found: list[tuple[int, list[int]]] = []
-        for families in components.values():
-            unknowns = sorted(
-                {
-                    m
-                    for f in families
-                    for m in (self.totals[f], *self.parts[f])
-                    if self._suppressed(m)
-                }
-            )
-            signature = (tuple(families), tuple(unknowns), tuple(self.states[u] for u in unknowns))
-            at_risk = self.cache.get(signature)
-            if at_risk is None:
-                at_risk = self._at_risk(families, unknowns)
-                self.cache[signature] = at_risk
-            for n in at_risk:
-                if n not in stuck:
-                    found.append((n, families))
-                    break
-        return found
+    def _tangle_up(self) -> None:
+        """Families with a figure not shown, tied into tangles by the figures they share."""
+        for f, count in enumerate(self.unknown_in):
+            if count:
+                self.tangle_of[f] = f
+                self.tangles[f] = _Tangle([f], [])
+        for n, families in self.families_of.items():
+            if self._suppressed(n):
+                self._join(families, [n])
+
+    def _entangle(self, n: int) -> None:
+        """`n` is newly hidden: its families join its tangle, and it may now be at risk."""
+        for f in self.families_of[n]:
+            if f not in self.tangle_of:
+                self.tangle_of[f] = f
+                self.tangles[f] = _Tangle([f], [])
+        self._join(self.families_of[n], [n])
+
+    def _join(self, families: list[int], suspects: list[int]) -> None:
+        roots = sorted({self._root(f) for f in families})
+        root = roots[0]
+        tangle = self.tangles[root]
+        merged = set(tangle.suspects).union(suspects)
+        for other in roots[1:]:
+            joining = self.tangles.pop(other)
+            self.tangle_of[other] = root
+            tangle.families += joining.families
+            merged.update(joining.suspects)
+        if len(roots) > 1:
+            tangle.families.sort()
+        tangle.suspects = sorted(merged)
+        tangle.order = None
+        tangle.clean = False
+
+    def _first_at_risk(self, tangle: _Tangle, stuck: set[int]) -> int | None:
+        """The first figure at risk and not stuck, in the order `_at_risk` gives.
+
+        Protecting a figure only widens what fits, so whatever could change before still
+        can: only suspects (those at risk at the last audit, and figures hidden since)
+        need looking at again. One the sums leave alone in a family comes first, and that
+        is told from the counts, without the costlier audit of the whole tangle.
+        """
+        if tangle.clean:
+            return None
+        for u in tangle.suspects:
+            if u not in stuck and any(self.unknown_in[f] == 1 for f in self.families_of[u]):
+                return u
+        if tangle.order is None:
+            tangle.order = self._at_risk(tangle)
+            tangle.suspects = sorted(set(tangle.order))
+        for u in tangle.order:
+            if u not in stuck:
+                return u
+        tangle.clean = True
+        return None
 
     def _bounds(self, n: int) -> tuple[float, float]:
         value = self.values[n]
@@ -406,31 +474,32 @@ class _Settlement:
             return min(1, value), max(SUPPRESS_BELOW - 1, value)
         return 0, math.inf
 
-    def _at_risk(self, families: list[int], unknowns: list[int]) -> list[int]:
+    def _at_risk(self, tangle: _Tangle) -> list[int]:
+        """The tangle's figures at risk, worst first."""
         equations = []
-        for f in families:
+        for f in tangle.families:
             row = {p: 1 for p in self.parts[f] if self._suppressed(p)}
             if self._suppressed(self.totals[f]):
                 row[self.totals[f]] = -1
             equations.append(row)
-        pivots = _rref(equations)
-        determined = {col for col, row in pivots.items() if len(row) == 1}
+        unknowns = sorted({u for row in equations for u in row})
+        alone = {u for row in equations if len(row) == 1 for u in row}
         room = {u: self._room(u) for u in unknowns}
         network = _Network.build(equations, room)
-        pinned = [
-            u
-            for u in unknowns
-            if u not in determined
-            and not (
-                network.can_move(u, *room[u])
-                if network is not None
-                else self._kernel_moves(u, pivots, unknowns)
-            )
-        ]
+        if network is not None:
+            # Exact: a figure that is no suspect could change at an earlier audit and
+            # still can, so only suspects need a search.
+            determined = network.bridges()
+            movable = network.movable(determined, tangle.suspects)
+            pinned = [u for u in tangle.suspects if u not in determined and u not in movable]
+        else:
+            pivots = _rref(equations)
+            determined = {col for col, row in pivots.items() if len(row) == 1}
+            movable = self._kernel_moves(pivots, unknowns)
+            pinned = [u for u in unknowns if u not in determined and u not in movable]
         # Worst first: a figure that is the only one hidden in a family can be read off
         # it, and hiding a second there usually frees the figures worked out through it;
         # then those that adding and subtracting give away; then those pinned by bounds.
-        alone = {u for row in equations if len(row) == 1 for u in row}
         return sorted(alone) + sorted(determined - alone) + pinned
 
     def _room(self, n: int) -> tuple[bool, bool]:
@@ -438,17 +507,27 @@ class _Settlement:
         return self.values[n] + 1 <= hi, self.values[n] - 1 >= lo
 
     def _kernel_moves(
-        self, u: int, pivots: dict[int, dict[int, Fraction]], unknowns: list[int]
-    ) -> bool:
-        """A cautious test for shapes that are not networks: try each basic null move."""
+        self, pivots: dict[int, dict[int, Fraction]], unknowns: list[int]
+    ) -> set[int]:
+        """A cautious test for shapes that are not networks: try each basic null move.
+
+        Gives the figures that some basic move can shift within every bound. Whether a
+        move fits does not depend on which figure it is asked for, so each move is tried
+        once rather than once for every figure it touches.
+        """
+        through: dict[int, list[tuple[int, Fraction]]] = {}
+        for col, row in pivots.items():
+            for c, a in row.items():
+                if c != col:
+                    through.setdefault(c, []).append((col, a))
+        movable: set[int] = set()
         for free in unknowns:
             if free in pivots:
                 continue
             move: dict[int, Fraction] = {free: Fraction(1)}
-            for col, row in pivots.items():
-                if free in row:
-                    move[col] = -row[free]
-            if u not in move:
+            for col, a in through.get(free, ()):
+                move[col] = -a
+            if movable.issuperset(move):
                 continue
             scale = math.lcm(*(c.denominator for c in move.values()))
             steps = {n: int(c * scale) for n, c in move.items()}
@@ -458,8 +537,9 @@ class _Settlement:
                     for n, step in steps.items()
                     for lo, hi in [self._bounds(n)]
                 ):
-                    return True
-        return False
+                    movable.update(move)
+                    break
+        return movable
 
 
 def _primary(figure: _Figure) -> State:
@@ -501,6 +581,41 @@ def _rref(equations: list[dict[int, int]]) -> dict[int, dict[int, Fraction]]:
     return pivots
 
 
+def _implied_candidates(equations: list[dict[int, int]], keep: set[int]) -> list[int]:
+    """Families to leave out so that each figure is in at most two, if that can be done.
+
+    A kind's split (first leads = shadowed + not shadowed) follows from its groups' splits
+    and its three lists of groups, so it says nothing more; without it, the kind's figures
+    are in two families again. Greedy, the most crowded family first, and only a guess:
+    `_Network.build` checks that what is left out follows from what is kept.
+    """
+    count: dict[int, int] = {}
+    for row in equations:
+        for u in row:
+            count[u] = count.get(u, 0) + 1
+    left_out: list[int] = []
+    dropped: set[int] = set()
+    while True:
+        crowded = {u for u, c in count.items() if c > 2}
+        if not crowded:
+            return left_out
+        best: tuple[int, int, int] | None = None
+        for i, row in enumerate(equations):
+            # A figure in no family kept would be free to take any value: never that.
+            if i in keep or i in dropped or any(count[u] < 2 for u in row):
+                continue
+            crowding = sum(1 for u in row if u in crowded)
+            if crowding:
+                candidate = (-crowding, len(row), i)
+                best = candidate if best is None else min(best, candidate)
+        if best is None:
+            return left_out
+        left_out.append(best[2])
+        dropped.add(best[2])
+        for u in equations[best[2]]:
+            count[u] -= 1
+
+
 class _Network:
     """Families as nodes and hidden figures as edges, when the shape allows it.
 
@@ -511,15 +626,35 @@ class _Network:
     are then exactly circulations, and the matrix is totally unimodular: a figure can
     take another whole value exactly when one unit can go round a cycle through it that
     every other figure on the cycle can follow, up or down, within its bounds.
+
+    Families that follow from the others may be left out first (they change no answer,
+    as every set of figures that fits the rest fits them too). The sums then pin a
+    figure by adding and subtracting exactly when it lies on no cycle at all, a bridge:
+    the families' rows span the graph's cuts, and a single edge is a cut just when it is
+    a bridge. So no elimination over fractions is needed for a network.
     """
 
     def __init__(
         self,
+        nodes: int,
         ends: dict[int, tuple[int, int]],
-        residual: dict[int, list[tuple[int, int]]],
+        room: dict[int, tuple[bool, bool]],
     ) -> None:
+        self.nodes = nodes
+        self.outside = nodes - 1
         self.ends = ends
-        self.residual = residual
+        self.room = room
+        self.incident: list[list[int]] = [[] for _ in range(nodes)]
+        self.residual: list[list[tuple[int, int]]] = [[] for _ in range(nodes)]
+        for u, (tail, head) in ends.items():
+            self.incident[tail].append(u)
+            if head != tail:
+                self.incident[head].append(u)
+            up, down = room[u]
+            if up:
+                self.residual[tail].append((head, u))
+            if down:
+                self.residual[head].append((tail, u))
 
     @classmethod
     def build(
@@ -528,8 +663,29 @@ class _Network:
         room: dict[int, tuple[bool, bool]],
     ) -> _Network | None:
         """`room` says, for each unknown, whether it can go up and whether it can go down."""
+        keep: set[int] = set()
+        while True:
+            left_out = _implied_candidates(equations, keep)
+            network = cls._assemble(equations, set(left_out), room)
+            if network is None:
+                return None
+            wrong = [i for i in left_out if not network._spans(equations[i])]
+            if not wrong:
+                return network
+            # The latest choice was made with the least room: try again without it. Each
+            # round keeps one more family, so this ends.
+            keep.add(wrong[-1])
+
+    @classmethod
+    def _assemble(
+        cls,
+        equations: list[dict[int, int]],
+        left_out: set[int],
+        room: dict[int, tuple[bool, bool]],
+    ) -> _Network | None:
+        rows = [row for i, row in enumerate(equations) if i not in left_out]
         appears: dict[int, list[tuple[int, int]]] = {u: [] for u in room}
-        for node, row in enumerate(equations):
+        for node, row in enumerate(rows):
             for u, coefficient in row.items():
                 appears[u].append((node, coefficient))
         if any(len(places) > 2 for places in appears.values()):
@@ -542,7 +698,7 @@ class _Network:
                 links.setdefault(f, []).append((g, -a * b))
                 links.setdefault(g, []).append((f, -a * b))
         sign: dict[int, int] = {}
-        for start in range(len(equations)):
+        for start in range(len(rows)):
             if start in sign:
                 continue
             sign[start] = 1
@@ -556,9 +712,8 @@ class _Network:
                         queue.append(g)
                     elif sign[g] != wanted:
                         return None
-        outside = len(equations)
+        outside = len(rows)
         ends: dict[int, tuple[int, int]] = {}
-        residual: dict[int, list[tuple[int, int]]] = {}
         for u, places in appears.items():
             tail, head = outside, outside
             for node, coefficient in places:
@@ -567,28 +722,164 @@ class _Network:
                 else:
                     head = node
             ends[u] = (tail, head)
-            up, down = room[u]
-            if up:
-                residual.setdefault(tail, []).append((head, u))
-            if down:
-                residual.setdefault(head, []).append((tail, u))
-        return cls(ends, residual)
+        return cls(outside + 1, ends, room)
 
-    def can_move(self, u: int, up: bool, down: bool) -> bool:
-        """Whether one unit can go round a cycle through `u`, `u` itself going up or down."""
-        tail, head = self.ends[u]
-        return (up and self._reaches(head, tail, u)) or (down and self._reaches(tail, head, u))
+    def _spans(self, row: dict[int, int]) -> bool:
+        """Whether a family left out is a sum of multiples of those kept.
 
-    def _reaches(self, start: int, goal: int, without: int) -> bool:
-        seen = {start}
+        A sum of multiples of the nodes' rows puts, on each edge, the multiple at its
+        tail less the multiple at its head (none at the outside node, which has no row):
+        so look for multiples that give the family's own coefficient on every edge.
+        """
+        multiple: dict[int, int] = {}
+        for root in (self.outside, *range(self.nodes)):
+            if root in multiple:
+                continue
+            multiple[root] = 0
+            stack = [root]
+            while stack:
+                node = stack.pop()
+                for u in self.incident[node]:
+                    tail, head = self.ends[u]
+                    wanted = row.get(u, 0)
+                    if tail == node:
+                        other, value = head, multiple[node] - wanted
+                    else:
+                        other, value = tail, multiple[node] + wanted
+                    if other not in multiple:
+                        multiple[other] = value
+                        stack.append(other)
+                    elif multiple[other] != value:
+                        return False
+        return True
+
+    def bridges(self) -> set[int]:
+        """The figures on no cycle: those the sums alone pin, whatever the bounds."""
+        return self._bridges(self.incident)
+
+    def _bridges(self, incident: list[list[int]]) -> set[int]:
+        """The edges on no cycle of the graph that `incident` gives (Tarjan's lowlinks)."""
+        order: dict[int, int] = {}
+        low: dict[int, int] = {}
+        found: set[int] = set()
+        for root in range(self.nodes):
+            if root in order:
+                continue
+            order[root] = low[root] = len(order)
+            stack = [(root, -1, iter(incident[root]))]
+            while stack:
+                node, via, edges = stack[-1]
+                for u in edges:
+                    if u == via:
+                        continue
+                    tail, head = self.ends[u]
+                    other = head if tail == node else tail
+                    if other in order:
+                        low[node] = min(low[node], order[other])
+                    else:
+                        order[other] = low[other] = len(order)
+                        stack.append((other, u, iter(incident[other])))
+                        break
+                else:
+                    stack.pop()
+                    if stack:
+                        parent = stack[-1][0]
+                        low[parent] = min(low[parent], low[node])
+                        if low[node] > order[parent]:
+                            found.add(via)
+        return found
+
+    def movable(self, bridges: set[int], among: list[int]) -> set[int]:
+        """Of `among` (and others on the way), those one unit round a cycle can shift."""
+        # A cycle of figures that can each go either way can be followed in either
+        # direction, so every figure on one moves: most do, and need no search of their own.
+        both_ways: list[list[int]] = [[] for _ in range(self.nodes)]
+        for u, (tail, head) in self.ends.items():
+            if self.room[u] == (True, True):
+                both_ways[tail].append(u)
+                if head != tail:
+                    both_ways[head].append(u)
+        moved = {u for edges in both_ways for u in edges} - self._bridges(both_ways)
+        strong = self._strong_components()
+        for u in among:
+            tail, head = self.ends[u]
+            if u in bridges or u in moved or strong[tail] != strong[head]:
+                continue
+            up, down = self.room[u]
+            if up != down:
+                # `u` can go one way only, so no simple path back between its ends can use
+                # `u` itself: sharing a strong component is enough.
+                moved.add(u)
+                continue
+            if not up:
+                continue
+            cycle = self._path(head, tail, u, strong) or self._path(tail, head, u, strong)
+            if cycle:
+                # Every figure on that cycle can follow the same unit round it.
+                moved.add(u)
+                moved.update(cycle)
+        return moved
+
+    def _path(self, start: int, goal: int, without: int, strong: list[int]) -> list[int]:
+        """The figures on a shortest path from start to goal not using `without`, if any."""
+        within = strong[start]
+        came: dict[int, tuple[int, int]] = {start: (start, without)}
         queue = deque([start])
         while queue:
             node = queue.popleft()
-            for following, edge in self.residual.get(node, ()):
-                if edge == without or following in seen:
+            for following, edge in self.residual[node]:
+                if edge == without or following in came or strong[following] != within:
                     continue
+                came[following] = (node, edge)
                 if following == goal:
-                    return True
-                seen.add(following)
+                    path: list[int] = []
+                    while following != start:
+                        following, edge = came[following]
+                        path.append(edge)
+                    return path
                 queue.append(following)
-        return False
+        return []
+
+    def _strong_components(self) -> list[int]:
+        """Each node's strongly connected component in the residual graph (Tarjan's)."""
+        index: list[int] = [-1] * self.nodes
+        low: list[int] = [0] * self.nodes
+        component: list[int] = [-1] * self.nodes
+        on_stack: list[bool] = [False] * self.nodes
+        stack: list[int] = []
+        counter = 0
+        components = 0
+        for root in range(self.nodes):
+            if index[root] >= 0:
+                continue
+            index[root] = low[root] = counter
+            counter += 1
+            stack.append(root)
+            on_stack[root] = True
+            work = [(root, iter(self.residual[root]))]
+            while work:
+                node, edges = work[-1]
+                for following, _ in edges:
+                    if index[following] < 0:
+                        index[following] = low[following] = counter
+                        counter += 1
+                        stack.append(following)
+                        on_stack[following] = True
+                        work.append((following, iter(self.residual[following])))
+                        break
+                    if on_stack[following]:
+                        low[node] = min(low[node], index[following])
+                else:
+                    work.pop()
+                    if work:
+                        parent = work[-1][0]
+                        low[parent] = min(low[parent], low[node])
+                    if low[node] == index[node]:
+                        while True:
+                            member = stack.pop()
+                            on_stack[member] = False
+                            component[member] = components
+                            if member == node:
+                                break
+                        components += 1
+        return component

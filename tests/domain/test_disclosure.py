@@ -1,13 +1,15 @@
 from __future__ import annotations
 
 import math
+import random
 from collections.abc import Hashable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from app.domain import disclosure
 from app.domain.disclosure import Disclosure, Ledger, Shown
 from app.domain.groups import SUPPRESS_BELOW
 
@@ -20,11 +22,13 @@ class Table:
 
     values: dict[Hashable, int]
     families: list[tuple[Hashable, list[Hashable]]]
+    # For counts that are not themselves numbers of people (swaps, pooled over groups).
+    people: dict[Hashable, int] = field(default_factory=dict)
 
     def ledger(self) -> Ledger:
         ledger = Ledger()
         for key, value in self.values.items():
-            ledger.add(key, value, value)
+            ledger.add(key, value, self.people.get(key, value))
         for total, parts in self.families:
             ledger.family(total, parts)
         return ledger
@@ -68,6 +72,110 @@ def cube(values: Sequence[int]) -> Table:
                 table[("line", axis, a, b)] = sum(table[key] for key in line)
                 families.append((("line", axis, a, b), line))
     return Table(table, families)
+
+
+KINDS = ("peer", "network", "forum", "learning", "mentoring")
+ADDITIVE = ("joined", "left", "first", "shadowed", "not_shadowed", "swaps", "covers")
+
+
+def split_places(values: Sequence[Sequence[int]], kinds: int) -> Table:
+    """First leads = shadowed + not shadowed, for each group, each kind and the total.
+
+    A kind's figures are each in three families (its own groups, the kinds, its split),
+    as on the insights page, so this is not a flow network as declared.
+    """
+    table = Table({}, [])
+    groups = [(g, g % kinds) for g in range(len(values))]
+    places: list[tuple[Hashable, list[int]]] = [(g, [g]) for g, _ in groups]
+    places += [(f"kind {k}", [g for g, kind in groups if kind == k]) for k in range(kinds)]
+    places.append(("all", [g for g, _ in groups]))
+    for place, members in places:
+        shadowed = sum(values[g][0] for g in members)
+        not_shadowed = sum(values[g][1] for g in members)
+        table.values[("first", place)] = shadowed + not_shadowed
+        table.values[("shadowed", place)] = shadowed
+        table.values[("not_shadowed", place)] = not_shadowed
+        table.families.append((("first", place), [("shadowed", place), ("not_shadowed", place)]))
+    for figure in ("first", "shadowed", "not_shadowed"):
+        for k in range(kinds):
+            table.families.append(
+                ((figure, f"kind {k}"), [(figure, g) for g, kind in groups if kind == k])
+            )
+        table.families.append(((figure, "all"), [(figure, f"kind {k}") for k in range(kinds)]))
+    return table
+
+
+def page_like(groups: int, seed: int) -> Table:
+    """The shapes of the organiser's insights page, with made-up figures of its sizes."""
+    rng = random.Random(seed)
+
+    def count() -> int:
+        # About one figure in ten is about 1 to 4 people.
+        roll = rng.random()
+        if roll < 0.3:
+            return 0
+        if roll < 0.42:
+            return rng.randint(1, 4)
+        return rng.randint(5, 40)
+
+    def spread(total: int, parts: int) -> list[int]:
+        # Uneven, so that some months and quarters are small.
+        weights = [rng.random() ** 3 for _ in range(parts)]
+        cuts = [math.floor(total * sum(weights[:i]) / sum(weights)) for i in range(parts)]
+        return [b - a for a, b in zip(cuts, [*cuts[1:], total], strict=True)]
+
+    table = Table({}, [])
+    kind_of = {g: KINDS[rng.randrange(len(KINDS))] for g in range(groups)}
+    members = {k: [g for g in range(groups) if kind_of[g] == k] for k in KINDS}
+    kinds = [k for k in KINDS if members[k]]
+    places: list[tuple[Hashable, list[int]]] = [(g, [g]) for g in range(groups)]
+    places += [(k, members[k]) for k in kinds]
+    places.append((None, list(range(groups))))
+    per_group = {figure: {g: count() for g in range(groups)} for figure in ADDITIVE}
+    per_group["first"] = {
+        g: per_group["shadowed"][g] + per_group["not_shadowed"][g] for g in kind_of
+    }
+    for figure in ADDITIVE:
+        for place, ids in places:
+            table.values[(figure, place)] = sum(per_group[figure][g] for g in ids)
+            if figure in ("swaps", "covers"):
+                # A swap is between people: a pooled figure is floored by its largest group.
+                table.people[(figure, place)] = max(min(per_group[figure][g], 6) for g in ids)
+        for kind in kinds:
+            table.families.append(((figure, kind), [(figure, g) for g in members[kind]]))
+        table.families.append(((figure, None), [(figure, k) for k in kinds]))
+    for place, _ in places:
+        table.families.append((("first", place), [("shadowed", place), ("not_shadowed", place)]))
+    for figure, labels in (("joined", 12), ("left", 12), ("first", 5)):
+        parts: list[Hashable] = [(figure, f"period {i}") for i in range(labels)]
+        for key, value in zip(parts, spread(table.values[(figure, None)], labels), strict=True):
+            table.values[key] = value
+        table.families.append(((figure, None), parts))
+    for theme in range(18):
+        quarters: list[Hashable] = []
+        for quarter in range(5):
+            cells: list[Hashable] = [("theme", theme, quarter, kind) for kind in kinds]
+            for cell in cells:
+                table.values[cell] = count()
+            table.values[("theme", theme, quarter, "")] = sum(table.values[c] for c in cells)
+            table.families.append((("theme", theme, quarter, ""), cells))
+            quarters.append(("theme", theme, quarter, ""))
+        table.values[("theme", theme, None, "")] = sum(table.values[q] for q in quarters)
+        table.families.append((("theme", theme, None, ""), quarters))
+    states = ("done", "carried_over", "open", "dropped")
+    sets = members.get("learning", [])
+    for g in sets:
+        for state in states:
+            table.values[(state, g)] = count()
+        table.values[("actions", g)] = sum(table.values[(s, g)] for s in states)
+        table.families.append((("actions", g), [(s, g) for s in states]))
+    for state in states:
+        table.values[(state, "sets")] = sum(table.values[(state, g)] for g in sets)
+        table.families.append(((state, "sets"), [(state, g) for g in sets]))
+    table.values[("actions", "sets")] = sum(table.values[(s, "sets")] for s in states)
+    table.families.append((("actions", "sets"), [(s, "sets") for s in states]))
+    table.families.append((("actions", "sets"), [("actions", g) for g in sets]))
+    return table
 
 
 def states(shown: Disclosure) -> dict[Hashable, str]:
@@ -284,6 +392,28 @@ def test_a_kind_made_only_of_small_groups_hides_the_kind_and_a_second_kind() -> 
     }
 
 
+# A split repeated at every level: kinds' figures in three families, as declared.
+
+
+def test_a_split_repeated_at_every_level_is_checked_exactly() -> None:
+    # Groups 0 and 2 make kind 0, group 1 is kind 1. Each kind's split follows from its
+    # groups', so the shape is a network once that is left out, and sizes are checked
+    # exactly: trying basic moves alone, cautiously, hid six of the seven figures shown
+    # here, the three totals among them.
+    table = split_places([(0, 1), (6, 1), (8, 9)], kinds=2)
+    shown = table.ledger().settle()
+    assert {k: s for k, s in states(shown).items() if s == "shown"} == {
+        ("shadowed", 0): "shown",
+        ("first", 1): "shown",
+        ("first", "kind 0"): "shown",
+        ("first", "kind 1"): "shown",
+        ("first", "all"): "shown",
+        ("shadowed", "all"): "shown",
+        ("not_shadowed", "all"): "shown",
+    }
+    assert_nothing_can_be_worked_out(table, shown)
+
+
 # The ledger's own rules.
 
 
@@ -427,3 +557,69 @@ def test_the_same_figures_always_give_the_same_page(table: Table) -> None:
 def test_a_three_way_table_is_protected_too(table: Table) -> None:
     # Not a flow network, so the ledger falls back to a more cautious check.
     assert_nothing_can_be_worked_out(table, table.ledger().settle())
+
+
+splits = st.integers(2, 4).flatmap(
+    lambda groups: st.lists(
+        st.tuples(smallish, st.integers(0, 9)), min_size=groups, max_size=groups
+    )
+)
+
+
+# The oracle's search, not the ledger, can take most of a second on a split made only
+# of small figures.
+@settings(max_examples=100, deadline=None)
+@given(splits, st.integers(1, 2))
+def test_a_split_repeated_at_every_level_is_protected(
+    values: list[tuple[int, int]], kinds: int
+) -> None:
+    table = split_places(values, kinds)
+    assert_nothing_can_be_worked_out(table, table.ledger().settle())
+
+
+# A page the size of the demo organisation's. The oracle cannot search one this big;
+# time is not asserted (CI machines vary), but the work is: an audit of a whole tangle
+# per fix, or elimination over fractions for a shape the page really has, took minutes.
+
+
+@pytest.mark.timeout(60)
+def test_a_page_of_three_hundred_groups_settles_without_redoing_work(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    table = page_like(groups=300, seed=20240601)
+    ledger = table.ledger()
+    work = {"eliminations": 0, "audits": 0}
+    rref, at_risk = disclosure._rref, disclosure._Settlement._at_risk
+
+    def counted_rref(equations: list[dict[int, int]]) -> object:
+        work["eliminations"] += 1
+        return rref(equations)
+
+    def counted_at_risk(self: disclosure._Settlement, tangle: disclosure._Tangle) -> list[int]:
+        work["audits"] += 1
+        return at_risk(self, tangle)
+
+    monkeypatch.setattr(disclosure, "_rref", counted_rref)
+    monkeypatch.setattr(disclosure._Settlement, "_at_risk", counted_at_risk)
+    shown = ledger.settle()
+
+    small = [k for k, s in shown.items() if s.state == "small"]
+    hidden = [k for k, s in shown.items() if s.state == "hidden"]
+    # About one figure in ten is about 1 to 4 people, and protecting them hides more.
+    assert 0.05 < len(small) / len(shown) < 0.2
+    assert hidden
+    # Every shape on the page is a network, once kinds' splits are left out.
+    assert work["eliminations"] == 0
+    # Hundreds of figures are hidden, but whole tangles are audited only now and then:
+    # about once for each to start with, and again when a fix leaves no figure alone.
+    assert work["audits"] < 150
+    for key, s in shown.items():
+        people = table.people.get(key, table.values[key])
+        assert s.state != "shown" or not 1 <= people < SUPPRESS_BELOW, key
+    for total, parts in table.families:
+        if any(shown[p].state in SUPPRESSED for p in parts):
+            assert shown[total].state in SUPPRESSED or any(
+                shown[p].state == "hidden" for p in parts
+            ), total
+    monkeypatch.undo()
+    assert dict(ledger.settle()) == dict(shown)
