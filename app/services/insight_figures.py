@@ -11,6 +11,7 @@ below are formatted into the text.
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -133,60 +134,55 @@ class Participation:
 async def participation(scope: Scope, period: Period) -> Participation:
     out = Participation()
     month = _month("m.starts_at")
-    where, args = _scoped(scope, period, "m.starts_at >= {} AND m.starts_at < {}")
-    for r in await _rows(
-        f'SELECT m."group" AS gid, {month} AS month, '  # noqa: S608
-        "SUM(CASE WHEN m.status = 'cancelled' THEN 0 ELSE 1 END) AS held, "
-        "SUM(CASE WHEN m.status = 'cancelled' THEN 1 ELSE 0 END) AS cancelled, "
-        "SUM(CASE WHEN m.status <> 'cancelled' AND m.attendance_recorded THEN 1 ELSE 0 END) "
-        "AS recorded "
-        'FROM rt_meeting m JOIN rt_group g ON g.id = m."group" '
-        f'WHERE {where} GROUP BY m."group", {month}',
-        *args,
-    ):
-        key = (int(r["gid"]), str(r["month"]))
-        out.held[key] = _int(r["held"])
-        out.cancelled[key] = _int(r["cancelled"])
-        out.recorded[key] = _int(r["recorded"])
-
+    every, every_args = _scoped(scope, period, "m.starts_at >= {} AND m.starts_at < {}")
     where, args = _scoped(scope, period, _RECORDED)
-    for r in await _rows(
-        f'SELECT m."group" AS gid, {month} AS month, COUNT(*) AS n '  # noqa: S608
-        "FROM rt_attendance a JOIN rt_meeting m ON m.id = a.meeting "
-        'JOIN rt_group g ON g.id = m."group" '
-        f'WHERE {where} GROUP BY m."group", {month}',
-        *args,
-    ):
-        out.attendances[(int(r["gid"]), str(r["month"]))] = _int(r["n"])
-
-    # Who could have come: everyone who was a member when the meeting started.
-    for r in await _rows(
-        f'SELECT m."group" AS gid, {month} AS month, COUNT(*) AS n '  # noqa: S608
-        'FROM rt_meeting m JOIN rt_group g ON g.id = m."group" '
-        'JOIN rt_membership s ON s."group" = m."group" AND s.joined_at <= m.starts_at '
-        "AND (s.left_at IS NULL OR s.left_at > m.starts_at) "
-        f'WHERE {where} GROUP BY m."group", {month}',
-        *args,
-    ):
-        out.expected[(int(r["gid"]), str(r["month"]))] = _int(r["n"])
-
     attended = (
         "FROM rt_attendance a JOIN rt_meeting m ON m.id = a.meeting "
         f'JOIN rt_group g ON g.id = m."group" WHERE {where}'
     )
-    for key_sql, target in (('m."group"', "group"), ("g.kind", "kind"), (month, "month")):
-        for r in await _rows(
-            f'SELECT {key_sql} AS k, COUNT(DISTINCT a."user") AS n {attended} GROUP BY {key_sql}',
+    distinct = 'COUNT(DISTINCT a."user") AS n'
+    # Independent reads, run at once so they overlap in the database.
+    meetings, came, could, by_group, by_kind, by_month, total = await asyncio.gather(
+        _rows(
+            f'SELECT m."group" AS gid, {month} AS month, '  # noqa: S608
+            "SUM(CASE WHEN m.status = 'cancelled' THEN 0 ELSE 1 END) AS held, "
+            "SUM(CASE WHEN m.status = 'cancelled' THEN 1 ELSE 0 END) AS cancelled, "
+            "SUM(CASE WHEN m.status <> 'cancelled' AND m.attendance_recorded "
+            "THEN 1 ELSE 0 END) AS recorded "
+            'FROM rt_meeting m JOIN rt_group g ON g.id = m."group" '
+            f'WHERE {every} GROUP BY m."group", {month}',
+            *every_args,
+        ),
+        _rows(
+            f'SELECT m."group" AS gid, {month} AS month, COUNT(*) AS n '
+            f'{attended} GROUP BY m."group", {month}',
             *args,
-        ):
-            if target == "group":
-                out.attendees[int(r["k"])] = _int(r["n"])
-            elif target == "kind":
-                out.attendees[str(r["k"])] = _int(r["n"])
-            else:
-                out.attendees_by_month[str(r["k"])] = _int(r["n"])
-    total = await _rows(f'SELECT COUNT(DISTINCT a."user") AS n {attended}', *args)
+        ),
+        # Who could have come: everyone who was a member when the meeting started.
+        _rows(
+            f'SELECT m."group" AS gid, {month} AS month, COUNT(*) AS n '  # noqa: S608
+            'FROM rt_meeting m JOIN rt_group g ON g.id = m."group" '
+            'JOIN rt_membership s ON s."group" = m."group" AND s.joined_at <= m.starts_at '
+            "AND (s.left_at IS NULL OR s.left_at > m.starts_at) "
+            f'WHERE {where} GROUP BY m."group", {month}',
+            *args,
+        ),
+        _rows(f'SELECT m."group" AS k, {distinct} {attended} GROUP BY m."group"', *args),
+        _rows(f"SELECT g.kind AS k, {distinct} {attended} GROUP BY g.kind", *args),
+        _rows(f"SELECT {month} AS k, {distinct} {attended} GROUP BY {month}", *args),
+        _rows(f"SELECT {distinct} {attended}", *args),
+    )
+    for r in meetings:
+        key = (int(r["gid"]), str(r["month"]))
+        out.held[key] = _int(r["held"])
+        out.cancelled[key] = _int(r["cancelled"])
+        out.recorded[key] = _int(r["recorded"])
+    out.attendances = {(int(r["gid"]), str(r["month"])): _int(r["n"]) for r in came}
+    out.expected = {(int(r["gid"]), str(r["month"])): _int(r["n"]) for r in could}
+    out.attendees = {int(r["k"]): _int(r["n"]) for r in by_group}
+    out.attendees.update({str(r["k"]): _int(r["n"]) for r in by_kind})
     out.attendees[None] = _int(total[0]["n"]) if total else 0
+    out.attendees_by_month = {str(r["k"]): _int(r["n"]) for r in by_month}
     return out
 
 
@@ -273,32 +269,29 @@ class NoShows:
 
 
 async def no_shows(scope: Scope, period: Period) -> NoShows:
+    """By group, then summed by kind and overall.
+
+    Beyond one group the people behind a figure are at least as many as in its largest
+    group: that floor stands in for a count of distinct people, which would cost two more
+    passes over every reply. A floor can only hide more, never less.
+    """
     out = NoShows()
     where, args = _scoped(scope, period, _RECORDED)
-    body = (
-        "COUNT(*) AS going, "
+    for r in await _rows(
+        'SELECT m."group" AS gid, g.kind AS kind, COUNT(*) AS going, '  # noqa: S608
         "SUM(CASE WHEN a.id IS NULL THEN 1 ELSE 0 END) AS missed, "
         'COUNT(DISTINCT r."user") AS people '
         "FROM rt_rsvp r JOIN rt_meeting m ON m.id = r.meeting "
         'JOIN rt_group g ON g.id = m."group" '
         'LEFT JOIN rt_attendance a ON a.meeting = r.meeting AND a."user" = r."user" '
-        f"WHERE r.answer = 'going' AND {where}"
-    )
-    for key_sql in ('m."group"', "g.kind", None):
-        sql = f"SELECT {key_sql} AS k, {body} GROUP BY {key_sql}" if key_sql else f"SELECT {body}"
-        for r in await _rows(sql, *args):
-            k: int | str | None
-            if key_sql is None:
-                k = None
-            elif key_sql == "g.kind":
-                k = str(r["k"])
-            else:
-                k = int(r["k"])
-            out.going[k], out.missed[k], out.people[k] = (
-                _int(r["going"]),
-                _int(r["missed"]),
-                _int(r["people"]),
-            )
+        f"WHERE r.answer = 'going' AND {where} GROUP BY m.\"group\", g.kind",
+        *args,
+    ):
+        going, missed, people = _int(r["going"]), _int(r["missed"]), _int(r["people"])
+        for key in (int(r["gid"]), str(r["kind"]), None):
+            out.going[key] = out.going.get(key, 0) + going
+            out.missed[key] = out.missed.get(key, 0) + missed
+            out.people[key] = max(out.people.get(key, 0), people)
     return out
 
 
@@ -413,29 +406,36 @@ async def themes(scope: Scope, period: Period) -> list[ThemeCount]:
     """
     where, args = _scoped(scope, period, _HELD)
     quarter = _quarter("m.starts_at")
-    body = (
+    out: list[ThemeCount] = []
+    overall: dict[tuple[str, str], tuple[int, int]] = {}
+    for r in await _rows(
+        f"SELECT th.name AS theme, {quarter} AS quarter, g.kind AS kind, "  # noqa: S608
         'COUNT(DISTINCT m.id) AS meetings, COUNT(DISTINCT a."user") AS people '
         "FROM rt_meeting_theme mt JOIN rt_meeting m ON m.id = mt.meeting "
         'JOIN rt_group g ON g.id = m."group" JOIN rt_theme th ON th.id = mt.theme '
-        f"LEFT JOIN rt_attendance a ON a.meeting = m.id WHERE {where}"
-    )
-    out: list[ThemeCount] = []
-    for by_kind in (False, True):
-        kind_sql = "g.kind" if by_kind else "''"
-        for r in await _rows(
-            f"SELECT th.name AS theme, {quarter} AS quarter, {kind_sql} AS kind, {body} "
-            f"GROUP BY th.name, {quarter}" + (", g.kind" if by_kind else ""),
-            *args,
-        ):
-            out.append(
-                ThemeCount(
-                    str(r["theme"]),
-                    str(r["quarter"]),
-                    str(r["kind"]),
-                    _int(r["meetings"]),
-                    _int(r["people"]),
-                )
-            )
+        f"LEFT JOIN rt_attendance a ON a.meeting = m.id WHERE {where} "
+        f"GROUP BY th.name, {quarter}, g.kind",
+        *args,
+    ):
+        count = ThemeCount(
+            str(r["theme"]),
+            str(r["quarter"]),
+            str(r["kind"]),
+            _int(r["meetings"]),
+            _int(r["people"]),
+        )
+        out.append(count)
+        # Each meeting belongs to one kind, so meetings add up across kinds; the people
+        # across kinds are at least the most in any one kind (a floor, which hides more).
+        meetings, people = overall.get((count.theme, count.quarter), (0, 0))
+        overall[(count.theme, count.quarter)] = (
+            meetings + count.meetings,
+            max(people, count.people),
+        )
+    out += [
+        ThemeCount(theme, q, "", meetings, people)
+        for (theme, q), (meetings, people) in overall.items()
+    ]
     return out
 
 

@@ -7,6 +7,7 @@ so they can't disagree. No name, note or post text is ever read here.
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter, defaultdict
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
@@ -97,15 +98,26 @@ async def scope_groups() -> list[GroupRow]:
 
 async def _insights(scope: Scope, filters: InsightFilters, now: datetime, title: str) -> Insights:
     period = Period(filters.starts(), filters.stops(now))
-    groups = await figures.groups_in(scope)
-    taking_part = await figures.participation(scope, period)
-    joining = await figures.membership(scope, period)
-    rsvps = await figures.no_shows(scope, period)
-    leading = await figures.leadership(scope, period)
-    theme_counts = await figures.themes(scope, period)
-    pairs = await figures.theme_pairs(scope, period)
-    coverage = await figures.coverage(scope, period)
-    actions = await figures.actions(scope, period)
+    # The reads are independent: run at once, they overlap in the database (each SQLite
+    # statement has its own connection and thread; PostgreSQL takes them from the pool).
+    (
+        (groups, taking_part, joining, rsvps, leading, theme_counts),
+        (pairs, coverage, actions),
+    ) = await asyncio.gather(
+        asyncio.gather(
+            figures.groups_in(scope),
+            figures.participation(scope, period),
+            figures.membership(scope, period),
+            figures.no_shows(scope, period),
+            figures.leadership(scope, period),
+            figures.themes(scope, period),
+        ),
+        asyncio.gather(
+            figures.theme_pairs(scope, period),
+            figures.coverage(scope, period),
+            figures.actions(scope, period),
+        ),
+    )
 
     builder = _Builder(filters, groups, scope.one_group)
     builder.participation(taking_part, joining, rsvps)
