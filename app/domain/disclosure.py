@@ -40,6 +40,12 @@ The rule, in plain words:
 Rates, averages and the Gini coefficient are never in a family; each is suppressed for
 its own people only.
 
+5. Two weaker ties are declared too, and checked last. A count of different people
+   across groups is at most the sum of the groups' counts (`at_most`): when the small
+   ones would all have to be 4 to reach it, the total is not shown. A combined rate or
+   average lies between its parts' (`mixture`): at 0, or at 100%, it says every part is
+   the same, so then it is not shown when any part is suppressed.
+
 How rule 2 is checked. The figures not shown are the unknowns and each family is one
 equation, with the shown figures moved to the constant side. When every figure is in at
 most two families (tables with margins, groups within kinds within a total), the families
@@ -184,6 +190,8 @@ class Ledger:
         self._figures: dict[Hashable, _Figure] = {}
         self._families: list[tuple[Hashable, tuple[Hashable, ...]]] = []
         self._declared: set[tuple[Hashable, frozenset[Hashable]]] = set()
+        self._at_most: list[tuple[Hashable, tuple[Hashable, ...]]] = []
+        self._mixtures: list[tuple[Hashable, tuple[Hashable, ...]]] = []
 
     def add(
         self,
@@ -241,12 +249,77 @@ class Ledger:
             self._declared.add(declared)
             self._families.append((total, tuple(parts)))
 
+    def at_most(self, total: Hashable, parts: Sequence[Hashable]) -> None:
+        """Declare a count of different people across parts: never more than their sum.
+
+        Two networks of fewer than 5 beside a kind total of 8 can only be 4 and 4: where
+        the small parts are pinned like that, the total is not shown.
+        """
+        self._bound(self._at_most, total, parts, ("count",))
+
+    def mixture(self, total: Hashable, parts: Sequence[Hashable]) -> None:
+        """Declare a rate or an average made of the parts' own (a weighted mean of them).
+
+        A combined 100% (or 0) says every part is 100% (or 0), suppressed or not: then
+        the combined figure is not shown.
+        """
+        self._bound(self._mixtures, total, parts, ("percent", "decimal"))
+
+    def _bound(
+        self,
+        into: list[tuple[Hashable, tuple[Hashable, ...]]],
+        total: Hashable,
+        parts: Sequence[Hashable],
+        fmts: tuple[str, ...],
+    ) -> None:
+        for key in (total, *parts):
+            figure = self._figures.get(key)
+            if figure is None:
+                raise KeyError(f"{key!r} must be added before it is tied to others.")
+            if figure.fmt not in fmts:
+                raise ValueError(f"{key!r}: expected a figure formatted as {' or '.join(fmts)}.")
+        into.append((total, tuple(parts)))
+
     def _count(self, key: Hashable) -> int:
         return int(self._figures[key].value or 0)
+
+    def _bounded(self, states: list[State]) -> None:
+        """Hide totals whose bounds would give away their small parts, until none would."""
+        number = {key: n for n, key in enumerate(self._figures)}
+        figures = list(self._figures.values())
+
+        def value(n: int) -> float:
+            return figures[n].value or 0
+
+        changed = True
+        while changed:
+            changed = False
+            for total, parts in self._at_most:
+                t, ps = number[total], [number[p] for p in parts]
+                smalls = [p for p in ps if states[p] == "small"]
+                if states[t] != "shown" or not smalls or any(states[p] == "hidden" for p in ps):
+                    continue
+                seen = sum(value(p) for p in ps if states[p] == "shown")
+                # The small parts hold at least total - seen between them, and at most 4
+                # each: when that is all they can hold, every one of them is 4.
+                if value(t) - seen >= (SUPPRESS_BELOW - 1) * len(smalls):
+                    states[t] = "hidden"
+                    changed = True
+            for total, parts in self._mixtures:
+                t, ps = number[total], [number[p] for p in parts]
+                extreme = value(t) == 0 or (figures[t].fmt == "percent" and value(t) == 1)
+                if (
+                    states[t] == "shown"
+                    and extreme
+                    and any(states[p] in ("small", "hidden") for p in ps)
+                ):
+                    states[t] = "hidden"
+                    changed = True
 
     def settle(self) -> Disclosure:
         """What may be shown. The ledger is left as it was; settling twice gives the same."""
         states = _Settlement(self._figures, self._families).run()
+        self._bounded(states)
         shown: dict[Hashable, Shown] = {}
         for (key, figure), state in zip(self._figures.items(), states, strict=True):
             value = figure.value if state == "shown" else None

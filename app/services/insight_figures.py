@@ -303,8 +303,9 @@ class Leadership:
     # Turns led in the period, per (group, member): members are numbers here, never names,
     # and the numbers leave this module only as counts.
     leads: dict[int, list[int]] = field(default_factory=dict)
-    # Members whose first lead in a group fell in the period: (group, quarter, shadowed first).
-    first_leads: list[tuple[int, str, bool]] = field(default_factory=list)
+    # Members whose first lead in a group fell in the period: (group, quarter, shadowed
+    # first, member). The member number only lets totals count people once.
+    first_leads: list[tuple[int, str, bool, int]] = field(default_factory=list)
     swaps: dict[int, int] = field(default_factory=dict)
     covers: dict[int, int] = field(default_factory=dict)
     # Distinct requesters or takers, whichever is more: a floor on the people involved.
@@ -329,7 +330,7 @@ async def leadership(scope: Scope, period: Period) -> Leadership:
     # First turns are over all time, so "first" means first ever in that group.
     scope_where, scope_args = scope.where()
     for r in await _rows(
-        'SELECT m."group" AS gid, '  # noqa: S608
+        'SELECT m."group" AS gid, t.member AS member, '  # noqa: S608
         "MIN(CASE WHEN t.role = 'lead' THEN m.starts_at END) AS first_lead, "
         "MIN(CASE WHEN t.role IN ('shadow', 'co') THEN m.starts_at END) AS first_shadow "
         "FROM rt_facilitation_turn t JOIN rt_meeting m ON m.id = t.meeting "
@@ -348,6 +349,7 @@ async def leadership(scope: Scope, period: Period) -> Leadership:
                 int(r["gid"]),
                 f"{first_lead.year}-{(first_lead.month + 2) // 3}",
                 shadow is not None and shadow < first_lead,
+                int(r["member"]),
             )
         )
 

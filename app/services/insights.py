@@ -211,6 +211,14 @@ class _Builder:
             self.ledger.family((figure, kind), parts)
         self.ledger.family((figure, None), [(figure, k) for k in self.kinds])
 
+    def _tied(self, figure: str, how: str) -> None:
+        """Weaker ties than sums, for counts of different people and for rates."""
+        declare = self.ledger.at_most if how == "at_most" else self.ledger.mixture
+        for kind in self.kinds:
+            declare((figure, kind), [(figure, g.id) for g in self.groups if g.kind == kind])
+        declare((figure, None), [(figure, k) for k in self.kinds])
+        declare((figure, None), [(figure, g.id) for g in self.groups])
+
     # Participation.
 
     def participation(
@@ -289,17 +297,33 @@ class _Builder:
             )
         for figure in ("joined", "left"):
             self.ledger.family((figure, None), [(figure, month) for month in self.months])
+        self._tied("active", "at_most")
+        self.ledger.at_most(("active", None), [("active", month) for month in self.months])
+        for figure in ("average", "rate", "no_show"):
+            self._tied(figure, "mixture")
+        self.ledger.mixture(("rate", None), [("rate", month) for month in self.months])
 
     # Leadership.
 
     def leadership(self, lead: figures.Leadership, m: figures.Membership) -> None:
         add = self.ledger.add
-        firsts = Counter(gid for gid, _, _ in lead.first_leads)
-        by_quarter = Counter(q for _, q, _ in lead.first_leads)
-        shadowed = Counter(gid for gid, _, before in lead.first_leads if before)
-        # One group's first-time leads are different people, but one person may lead for
-        # the first time in two groups: beyond one group, the most in any group is a floor.
-        in_quarter = Counter((gid, q) for gid, q, _ in lead.first_leads)
+        firsts = Counter(gid for gid, _, _, _ in lead.first_leads)
+        by_quarter = Counter(q for _, q, _, _ in lead.first_leads)
+        shadowed = Counter(gid for gid, _, before, _ in lead.first_leads if before)
+
+        # Different people behind first leads: one person may lead first in two groups.
+        led_first: dict[int, set[int]] = defaultdict(set)
+        shadowed_first: dict[int, set[int]] = defaultdict(set)
+        unshadowed_first: dict[int, set[int]] = defaultdict(set)
+        in_quarter: dict[str, set[int]] = defaultdict(set)
+        for gid, quarter, shadow, member in lead.first_leads:
+            led_first[gid].add(member)
+            (shadowed_first if shadow else unshadowed_first)[gid].add(member)
+            in_quarter[quarter].add(member)
+
+        def leaders(sets: dict[int, set[int]], gids: list[int]) -> int:
+            return len(set().union(*(sets[g] for g in gids if g in sets)))
+
         for place, members in self._places():
             ids = [g.id for g in members]
             counts: list[int] = []
@@ -318,15 +342,11 @@ class _Builder:
             add(("gini", place), measures.gini(counts), people, fmt="gini")
             first = sum(firsts[gid] for gid in ids)
             before = sum(shadowed.get(gid, 0) for gid in ids)
-            add(("first", place), first, max((firsts[g] for g in ids), default=0))
-            add(("shadowed", place), before, max((shadowed[g] for g in ids), default=0))
+            add(("first", place), first, leaders(led_first, ids))
+            add(("shadowed", place), before, leaders(shadowed_first, ids))
             # Never shown, but it ties the two above: 8 first leads and 5 who shadowed
             # would otherwise say that 3 people led first without shadowing.
-            add(
-                ("not_shadowed", place),
-                first - before,
-                max((firsts[g] - shadowed[g] for g in ids), default=0),
-            )
+            add(("not_shadowed", place), first - before, leaders(unshadowed_first, ids))
             self.ledger.family(("first", place), [("shadowed", place), ("not_shadowed", place)])
             swaps = sum(lead.swaps.get(gid, 0) for gid in ids)
             covers = sum(lead.covers.get(gid, 0) for gid in ids)
@@ -338,9 +358,9 @@ class _Builder:
             )
         for figure in ("first", "shadowed", "not_shadowed", "swaps", "covers"):
             self._additive(figure)
+        self._tied("share", "mixture")
         for quarter in self.quarters:
-            floor = max((in_quarter[(g.id, quarter)] for g in self.groups), default=0)
-            add(("first", quarter), by_quarter[quarter], floor)
+            add(("first", quarter), by_quarter[quarter], len(in_quarter[quarter]))
         self.ledger.family(("first", None), [("first", q) for q in self.quarters])
 
     # Themes.

@@ -623,3 +623,45 @@ def test_a_page_of_three_hundred_groups_settles_without_redoing_work(
             ), total
     monkeypatch.undo()
     assert dict(ledger.settle()) == dict(shown)
+
+
+def test_a_count_of_different_people_that_pins_its_small_groups_is_not_shown() -> None:
+    ledger = Ledger()
+    ledger.add("network a", 4, 4)
+    ledger.add("network b", 4, 4)
+    ledger.add("both", 8, 8)
+    ledger.at_most("both", ["network a", "network b"])
+    shown = ledger.settle()
+    # No more than 4 + 4 people, and 8 of them: both would have to be 4.
+    assert shown["both"].state == "hidden"
+    assert shown["network a"].state == shown["network b"].state == "small"
+
+
+def test_a_count_of_different_people_that_leaves_room_is_shown() -> None:
+    ledger = Ledger()
+    ledger.add("network a", 3, 3)
+    ledger.add("network b", 4, 4)
+    ledger.add("both", 6, 6)
+    ledger.at_most("both", ["network a", "network b"])
+    assert ledger.settle()["both"].state == "shown"
+
+
+def test_a_combined_rate_at_an_extreme_is_not_shown_beside_a_suppressed_part() -> None:
+    ledger = Ledger()
+    ledger.add("small network", 1.0, 3, fmt="percent")
+    ledger.add("big group", 1.0, 12, fmt="percent")
+    ledger.add("all", 1.0, 15, fmt="percent")
+    ledger.mixture("all", ["small network", "big group"])
+    shown = ledger.settle()
+    # 100% overall says the small network came to everything too.
+    assert shown["all"].state == "hidden"
+    assert shown["big group"].state == "shown"
+
+
+def test_a_combined_rate_between_the_extremes_is_shown() -> None:
+    ledger = Ledger()
+    ledger.add("small network", 0.5, 3, fmt="percent")
+    ledger.add("big group", 0.8, 12, fmt="percent")
+    ledger.add("all", 0.75, 15, fmt="percent")
+    ledger.mixture("all", ["small network", "big group"])
+    assert ledger.settle()["all"].state == "shown"
