@@ -257,8 +257,8 @@ def build_parser() -> argparse.ArgumentParser:
     worker = commands.add_parser(
         "worker",
         help="run the scheduled jobs without the web server",
-        description="Run the scheduled jobs (clean-up now; reminders later) without "
-        "the web server. Any number of workers can run at once.",
+        description="Run the scheduled jobs (sessions and rota, reminders and digests, "
+        "clean-up) without the web server. Any number of workers can run at once.",
     )
     worker.add_argument("--once", action="store_true", help="run every job once and exit")
     worker.set_defaults(run=cmd_worker)
