@@ -306,11 +306,10 @@ class Leadership:
     # Members whose first lead in a group fell in the period: (group, quarter, shadowed
     # first, member). The member number only lets totals count people once.
     first_leads: list[tuple[int, str, bool, int]] = field(default_factory=list)
-    swaps: dict[int, int] = field(default_factory=dict)
-    covers: dict[int, int] = field(default_factory=dict)
-    # Distinct requesters or takers, whichever is more: a floor on the people involved.
-    swap_people: dict[int, int] = field(default_factory=dict)
-    cover_people: dict[int, int] = field(default_factory=dict)
+    # Taken exchanges and covers per group, as (asked, took) member numbers: one row per
+    # swap, so totals count the people involved once however many groups they swap in.
+    swaps: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
+    covers: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
 
 
 async def leadership(scope: Scope, period: Period) -> Leadership:
@@ -354,19 +353,15 @@ async def leadership(scope: Scope, period: Period) -> Leadership:
         )
 
     for r in await _rows(
-        'SELECT m."group" AS gid, w.kind AS kind, COUNT(*) AS n, '  # noqa: S608
-        "COUNT(DISTINCT w.requester) AS asked, COUNT(DISTINCT w.taken_by) AS took "
+        'SELECT m."group" AS gid, w.kind AS kind, w.requester AS asked, '  # noqa: S608
+        "w.taken_by AS took "
         "FROM rt_swap_request w JOIN rt_meeting m ON m.id = w.meeting "
         'JOIN rt_group g ON g.id = m."group" '
-        f"WHERE w.status = 'taken' AND {where} GROUP BY m.\"group\", w.kind",
+        f"WHERE w.status = 'taken' AND {where} ORDER BY w.id",
         *args,
     ):
-        gid = int(r["gid"])
-        people = max(_int(r["asked"]), _int(r["took"]))
-        if r["kind"] == "exchange":
-            out.swaps[gid], out.swap_people[gid] = _int(r["n"]), people
-        else:
-            out.covers[gid], out.cover_people[gid] = _int(r["n"]), people
+        into = out.swaps if r["kind"] == "exchange" else out.covers
+        into.setdefault(int(r["gid"]), []).append((_int(r["asked"]), _int(r["took"])))
     return out
 
 

@@ -348,14 +348,9 @@ class _Builder:
             # would otherwise say that 3 people led first without shadowing.
             add(("not_shadowed", place), first - before, leaders(unshadowed_first, ids))
             self.ledger.family(("first", place), [("shadowed", place), ("not_shadowed", place)])
-            swaps = sum(lead.swaps.get(gid, 0) for gid in ids)
-            covers = sum(lead.covers.get(gid, 0) for gid in ids)
-            add(("swaps", place), swaps, max((lead.swap_people.get(g, 0) for g in ids), default=0))
-            add(
-                ("covers", place),
-                covers,
-                max((lead.cover_people.get(g, 0) for g in ids), default=0),
-            )
+            for figure, taken in (("swaps", lead.swaps), ("covers", lead.covers)):
+                pairs = [pair for gid in ids for pair in taken.get(gid, [])]
+                add((figure, place), len(pairs), len({p for pair in pairs for p in pair}))
         for figure in ("first", "shadowed", "not_shadowed", "swaps", "covers"):
             self._additive(figure)
         self._tied("share", "mixture")

@@ -413,13 +413,10 @@ def leadership(org: Organisation) -> figures.Leadership:
             # In the order of the people's numbers, so that relabelling reorders the turns.
             lead.leads[gid] = [g.turns[p] for p in sorted(g.turns)]
         lead.first_leads += [(gid, q, shadowed, person) for person, q, shadowed in g.first_leads]
-        for pairs, counts, people in (
-            (g.swaps, lead.swaps, lead.swap_people),
-            (g.covers, lead.covers, lead.cover_people),
-        ):
-            if pairs:
-                counts[gid] = len(pairs)
-                people[gid] = max(len({a for a, _ in pairs}), len({b for _, b in pairs}))
+        if g.swaps:
+            lead.swaps[gid] = list(g.swaps)
+        if g.covers:
+            lead.covers[gid] = list(g.covers)
     return lead
 
 
