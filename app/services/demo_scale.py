@@ -27,6 +27,7 @@ from functools import cache
 from typing import Any, TypedDict
 from zoneinfo import ZoneInfo
 
+from piccolo.engine.postgres import PostgresEngine
 from piccolo.table import Table
 
 from app.db.engine import is_postgres, write_transaction
@@ -397,7 +398,12 @@ async def seed_scale_once(
         if await scale_seeded():
             return None
         plan = _Organisation(now.astimezone(UTC), staff, groups, years, random.Random(seed))  # noqa: S311
-        return await plan.write(shared_hash)
+        summary = await plan.write(shared_hash)
+    if isinstance(User._meta.db, PostgresEngine):
+        # Half a million rows at once: without fresh statistics the planner guesses at
+        # tiny tables until autovacuum catches up, and picks slow plans meanwhile.
+        await User.raw("ANALYZE")
+    return summary
 
 
 @dataclass
