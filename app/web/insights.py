@@ -48,25 +48,15 @@ async def _organiser_view(
 @get("/organiser/insights", name="organiser_insights", guards=[requires_organiser])
 async def organiser_page(request: AnyRequest) -> Template:
     filters, form, view, choices = await _organiser_view(request)
-    return page(
-        request,
-        "insights/_view.html" if is_fragment_request(request) else "insights/page.html",
-        status_code=422 if form.errors else 200,
-        view=view,
-        filters=filters,
-        form=form,
-        choices=choices,
-        kinds=KINDS,
-        group=None,
-        report=False,
-        base_path="/organiser/insights",
+    return _render(
+        request, filters, form, view, "/organiser/insights", choices=choices, kinds=KINDS
     )
 
 
 @get("/organiser/insights/report", guards=[requires_organiser])
 async def organiser_report(request: AnyRequest) -> Template:
     filters, form, view, _ = await _organiser_view(request)
-    return _report(request, filters, form, view, "/organiser/insights", group=None)
+    return _render(request, filters, form, view, "/organiser/insights", report=True)
 
 
 @get("/organiser/insights/csv/{table:str}", guards=[requires_organiser])
@@ -103,23 +93,15 @@ def _shown(filters: InsightFilters) -> Form:
 @get("/groups/{group_id:int}/insights", guards=[requires_account])
 async def group_page(request: AnyRequest, group_id: FromPath[int]) -> Template:
     filters, form, view, group = await _group_view(request, group_id)
-    return page(
-        request,
-        "insights/_view.html" if is_fragment_request(request) else "insights/page.html",
-        status_code=422 if form.errors else 200,
-        view=view,
-        filters=filters,
-        form=form,
-        group=group,
-        report=False,
-        base_path=f"/groups/{group.id}/insights",
-    )
+    return _render(request, filters, form, view, f"/groups/{group.id}/insights", group=group)
 
 
 @get("/groups/{group_id:int}/insights/report", guards=[requires_account])
 async def group_report(request: AnyRequest, group_id: FromPath[int]) -> Template:
     filters, form, view, group = await _group_view(request, group_id)
-    return _report(request, filters, form, view, f"/groups/{group.id}/insights", group=group)
+    return _render(
+        request, filters, form, view, f"/groups/{group.id}/insights", report=True, group=group
+    )
 
 
 @get("/groups/{group_id:int}/insights/csv/{table:str}", guards=[requires_account])
@@ -130,22 +112,32 @@ async def group_csv(
     return _csv(view, table)
 
 
-def _report(
+def _render(
     request: AnyRequest,
     filters: InsightFilters,
     form: Form,
     view: Insights | None,
     base_path: str,
+    *,
+    report: bool = False,
+    group: Any = None,
     **context: Any,
 ) -> Template:
+    if report:
+        template = "insights/report.html"
+    elif is_fragment_request(request):
+        template = "insights/_view.html"
+    else:
+        template = "insights/page.html"
     return page(
         request,
-        "insights/report.html",
+        template,
         status_code=422 if form.errors else 200,
         view=view,
         filters=filters,
         form=form,
-        report=True,
+        report=report,
+        group=group,
         base_path=base_path,
         **context,
     )
