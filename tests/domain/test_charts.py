@@ -526,7 +526,8 @@ def test_the_macro_draws_an_image_and_a_table(kind: str) -> None:
     assert page.rows_in_tbody == 14
     assert len(page.all("th")) == 3 + 14  # the header row, then one row header a category
     html = environment().from_string(MACRO + "{{ chart(c) }}").render(c=c)
-    assert '<caption id="attendance-caption">Data for: Attendance &lt;by month&gt;</caption>' in html
+    caption = "Data for: Attendance &lt;by month&gt;"
+    assert f'<caption id="attendance-caption">{caption}</caption>' in html
     assert "<td>not shown</td>" in html
     assert "Meetings &amp; more" in html
 
