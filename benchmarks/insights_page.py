@@ -45,8 +45,9 @@ from litestar import Litestar  # noqa: E402
 from app.asgi import create_app  # noqa: E402
 from app.config import load_settings  # noqa: E402
 from app.db.engine import bind_tables, close_engine, engine_for, open_engine  # noqa: E402
-from app.db.tables import Group, Meeting  # noqa: E402
+from app.db.tables import Meeting  # noqa: E402
 from app.services.demo import DEMO_PASSWORD  # noqa: E402
+from tests.query_count import counting_statements  # noqa: E402
 
 ROUNDS = 15
 PAGE = "/organiser/insights"
@@ -116,19 +117,6 @@ async def open_size(size: str) -> tuple[Any, int]:
     return engine, await Meeting.count()
 
 
-def count_statements() -> tuple[list[str], Any]:
-    engine_class: Any = type(Group._meta.db)
-    original = engine_class.run_querystring
-    seen: list[str] = []
-
-    async def counted(self: Any, querystring: Any, in_pool: bool = True) -> Any:
-        seen.append(str(querystring))
-        return await original(self, querystring, in_pool=in_pool)
-
-    engine_class.run_querystring = counted
-    return seen, lambda: setattr(engine_class, "run_querystring", original)
-
-
 async def signed_in_client(app: Litestar) -> httpx.AsyncClient:
     transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))
     client = httpx.AsyncClient(transport=transport, base_url="http://bench")
@@ -176,9 +164,8 @@ async def main(seeded: dict[str, float]) -> None:
         clients[size] = await signed_in_client(app)
         for _ in range(2):  # warm caches and templates
             await timed(clients[size])
-        seen, restore = count_statements()
-        await timed(clients[size])
-        restore()
+        with counting_statements() as seen:
+            await timed(clients[size])
         counts[size] = len(seen)
     for _ in range(ROUNDS):
         for size in SIZES:

@@ -68,7 +68,6 @@ class Reading:
 class Insights:
     filters: InsightFilters
     one_group: bool
-    title: str
     glance: list[Reading] = field(default_factory=list)
     leadership: list[Reading] = field(default_factory=list)
     tables: dict[str, Table] = field(default_factory=dict)
@@ -80,15 +79,13 @@ class Insights:
 
 async def organiser_insights(filters: InsightFilters, now: datetime) -> Insights:
     scope = Scope(group_id=filters.group_id, kind=filters.kind)
-    return await _insights(scope, filters, now, "Insights across groups")
+    return await _insights(scope, filters, now)
 
 
-async def group_insights(
-    group_id: int, group_name: str, filters: InsightFilters, now: datetime
-) -> Insights:
+async def group_insights(group_id: int, filters: InsightFilters, now: datetime) -> Insights:
     """A convenor's view of their own group: the same figures, the same protection."""
     scope = Scope(group_id=group_id, one_group=True)
-    return await _insights(scope, filters, now, f"Insights for {group_name}")
+    return await _insights(scope, filters, now)
 
 
 async def scope_groups() -> list[GroupRow]:
@@ -96,7 +93,7 @@ async def scope_groups() -> list[GroupRow]:
     return await figures.groups_in(Scope())
 
 
-async def _insights(scope: Scope, filters: InsightFilters, now: datetime, title: str) -> Insights:
+async def _insights(scope: Scope, filters: InsightFilters, now: datetime) -> Insights:
     period = Period(filters.starts(), filters.stops(now))
     # The reads are independent: run at once, they overlap in the database (each SQLite
     # statement has its own connection and thread; PostgreSQL takes them from the pool).
@@ -126,7 +123,7 @@ async def _insights(scope: Scope, filters: InsightFilters, now: datetime, title:
     builder.actions(actions)
     shown = builder.ledger.settle()
 
-    page = Insights(filters=filters, one_group=scope.one_group, title=title)
+    page = Insights(filters=filters, one_group=scope.one_group)
     builder.write(page, shown, coverage)
     return page
 

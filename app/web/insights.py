@@ -74,7 +74,7 @@ async def _group_view(
     filters, errors = parse_filters(values, now.date(), set())
     if errors:
         return filters, Form(values, errors), None, group
-    view = await insights.group_insights(group.id, group.name, filters, now)
+    view = await insights.group_insights(group.id, filters, now)
     return filters, _shown(filters), view, group
 
 

@@ -16,6 +16,7 @@ Action learning set D (listed): u1..u6. Jan 21: 12 actions set, by where they st
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
@@ -81,8 +82,8 @@ async def _meeting(
     lead: int | None = None,
     shadow: int | None = None,
     going: list[int] | None = None,
-    themes: list[str] = (),  # type: ignore[assignment]
-    questions: list[int] = (),  # type: ignore[assignment]
+    themes: Sequence[str] = (),
+    questions: Sequence[int] = (),
 ) -> int:
     rows = await Meeting.insert(
         Meeting(

@@ -93,7 +93,7 @@ async def test_leadership_share_and_spread_match_the_hand_count(db: str) -> None
 
 async def test_first_time_leads_are_counted_once_and_shadowing_before_is_seen(db: str) -> None:
     org = await fixture.build()
-    view = await group_insights(org.a, "Peer group A", fixture.FILTERS, fixture.NOW)
+    view = await group_insights(org.a, fixture.FILTERS, fixture.NOW)
     readings = {r.label: r for r in view.leadership}
     first = readings["First-time leads"].figure
     shadowed = readings["Shadowed before their first lead"].figure
@@ -147,7 +147,7 @@ async def test_actions_are_counted_by_state_and_one_small_state_hides_a_second(d
 
 async def test_a_convenors_view_has_the_same_figures_for_their_group(db: str) -> None:
     org = await fixture.build()
-    mine = await group_insights(org.a, "Peer group A", fixture.FILTERS, fixture.NOW)
+    mine = await group_insights(org.a, fixture.FILTERS, fixture.NOW)
     glance = {r.label: r.figure for r in mine.glance}
     assert glance["Meetings held"].value == 3
     assert glance["Attendance rate"].value == pytest.approx(14 / 19)
@@ -158,7 +158,7 @@ async def test_a_convenors_view_has_the_same_figures_for_their_group(db: str) ->
 
 async def test_a_private_group_is_seen_by_its_convenor_only_in_its_own_view(db: str) -> None:
     org = await fixture.build()
-    mine = await group_insights(org.c, "Private group C", fixture.FILTERS, fixture.NOW)
+    mine = await group_insights(org.c, fixture.FILTERS, fixture.NOW)
     glance = {r.label: r.figure for r in mine.glance}
     assert glance["Meetings held"].value == 1
     everyone = await organiser_insights(fixture.FILTERS, fixture.NOW)

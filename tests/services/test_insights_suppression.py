@@ -501,7 +501,7 @@ def build(org: Organisation) -> Built:
     builder.themes(themes(org), theme_pairs(org))
     builder.actions(actions(org))
     shown = ledger.settle()
-    page = Insights(filters=org.filters, one_group=org.one_group, title="Insights")
+    page = Insights(filters=org.filters, one_group=org.one_group)
     builder.write(page, shown, {g.row.id: g.questions for g in org.groups})
     return Built(page, shown, ledger.people)
 

@@ -189,3 +189,22 @@ async def test_the_page_links_to_a_report_and_csv_files_that_keep_the_filters(
     report = await client.get(f"/organiser/insights/report?{PERIOD}&kind=peer_support")
     assert "Insights report" in report.text
     assert "/csv/" not in report.text
+
+
+async def test_a_convenors_dates_are_checked_beside_the_field_in_place_and_as_a_form(
+    db: str, client: httpx.AsyncClient
+) -> None:
+    org = await organisation_with_people()
+    await sign_in(client, "personinsight1@example.org")
+    url = f"/groups/{org.a}/insights?from=2026-03-01&to=yesterday"
+    plain = await client.get(url)
+    assert plain.status_code == 422
+    assert field_error(plain.text, "to") == "Enter a date like 2026-04-30."
+    assert 'value="yesterday"' in plain.text
+    fragment = await client.get(url, headers={"HX-Request": "true"})
+    assert fragment.status_code == 422
+    assert "<html" not in fragment.text
+    assert field_error(fragment.text, "to") == "Enter a date like 2026-04-30."
+    good = await client.get(f"/groups/{org.a}/insights?{PERIOD}", headers={"HX-Request": "true"})
+    assert "<html" not in good.text
+    assert [r[0] for r in table_on(good.text, "coverage")[1:]] == ["Peer group A"]
