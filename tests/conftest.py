@@ -77,7 +77,7 @@ async def database(anyio_backend: str) -> AsyncIterator[str]:
 async def empty_all_tables() -> None:
     first = ALL_TABLES[0]
     if IS_SQLITE:
-        # One transaction holds one connection; outside it Piccolo opens one per statement.
+        # One transaction, so the deletes commit (and sync) once.
         async with first._meta.db.transaction():
             for table in reversed(ALL_TABLES):
                 await first.raw(f"DELETE FROM {table._meta.tablename}")

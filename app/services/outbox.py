@@ -9,15 +9,10 @@ lease runs out.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
-import aiosqlite
-from piccolo.engine.sqlite import SQLiteEngine
-
-from app.db.engine import SQLITE_BUSY_TIMEOUT_SECONDS, is_postgres, write_transaction
+from app.db.engine import is_postgres, write_transaction
 from app.db.tables import Notification, Reminder
 from app.domain import reminders as rules
 
@@ -60,29 +55,6 @@ def _held(reminder_id: int, worker: str) -> object:
         & (Reminder.claimed_by == worker)
         & (Reminder.status == "pending")
     )
-
-
-@asynccontextmanager
-async def database_held_open() -> AsyncIterator[None]:
-    """On SQLite, keep one idle connection open while a run claims and marks rows.
-
-    Piccolo opens and closes a connection for every transaction, and for every statement
-    outside one. When the closing connection is the file's last, SQLite checkpoints the
-    WAL into the database and deletes it, with the syncs that takes. Holding one open
-    halved a mark's time (3.9 ms to 1.8 ms) and let one worker send 15% more reminders a
-    second on a quiet machine, 80% more while other work kept the disk busy (A/B on
-    benchmarks/reminder_dispatch.py's data). The idle connection holds no lock and no
-    read snapshot, so writers and checkpoints go on as before.
-    """
-    engine = Reminder._meta.db
-    if not isinstance(engine, SQLiteEngine):
-        yield
-        return
-    async with aiosqlite.connect(engine.path, timeout=SQLITE_BUSY_TIMEOUT_SECONDS) as idle:
-        # Opens the file and its WAL index; the statement is finished, so no lock stays.
-        async with idle.execute("PRAGMA schema_version") as cursor:
-            await cursor.fetchall()
-        yield
 
 
 async def claim(worker: str, now: datetime, lease_until: datetime, limit: int) -> list[Claimed]:

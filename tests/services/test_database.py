@@ -1,14 +1,17 @@
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 import threading
 
 import anyio
 import anyio.lowlevel
+import anyio.to_thread
 import pytest
+from piccolo.querystring import QueryString
 
 from app.config import sqlite_path
-from app.db.engine import RoundtableSQLiteEngine, engine_for
+from app.db.engine import RoundtableSQLiteEngine, close_engine, engine_for, open_engine
 from app.db.migrate import pending_migrations
 from app.db.tables import AuditEvent, User
 from tests.conftest import IS_SQLITE
@@ -66,6 +69,57 @@ async def test_a_write_that_cannot_get_the_lock_leaks_no_thread(db: str) -> None
         blocker.close()
     await anyio.lowlevel.checkpoint()
     assert threading.active_count() <= before + 1
+
+
+@only_sqlite
+async def test_an_open_sqlite_engine_reuses_connections_and_closing_it_ends_their_threads(
+    db: str,
+) -> None:
+    engine = RoundtableSQLiteEngine(path=str(sqlite_path(db)), timeout=5)
+    before = threading.active_count()
+    await open_engine(engine)
+    try:
+        for n in range(20):
+            async with engine.transaction():
+                await engine.run_querystring(QueryString(_AUDIT, f"t{n}"))
+            await engine.run_querystring(QueryString("SELECT count(*) AS n FROM rt_audit_event"))
+        # One connection, and its one thread, served all forty.
+        assert threading.active_count() == before + 1
+    finally:
+        await close_engine(engine)
+    with anyio.fail_after(5):  # a closed connection's thread ends just after it answers
+        while threading.active_count() > before:
+            await anyio.sleep(0.01)
+    assert await AuditEvent.count() == 20
+
+
+@only_sqlite
+async def test_a_reused_sqlite_connection_carries_nothing_over_from_a_failed_transaction(
+    db: str,
+) -> None:
+    engine = RoundtableSQLiteEngine(path=str(sqlite_path(db)), timeout=5)
+    await open_engine(engine)
+    try:
+        with pytest.raises(RuntimeError):
+            async with engine.transaction():
+                await engine.run_querystring(QueryString(_AUDIT, "undone"))
+                raise RuntimeError("the request failed half way")
+        async with engine.transaction():
+            await engine.run_querystring(QueryString(_AUDIT, "kept"))
+        # Used from another event loop (as a CLI command or a test might), then from this one.
+        await anyio.to_thread.run_sync(
+            lambda: asyncio.run(engine.run_querystring(QueryString(_AUDIT, "elsewhere")))
+        )
+        await engine.run_querystring(QueryString("SELECT 1 AS one"))
+    finally:
+        await close_engine(engine)
+    details = await AuditEvent.select(AuditEvent.detail).order_by(AuditEvent.id)
+    assert [d["detail"] for d in details] == ["kept", "elsewhere"]
+
+
+_AUDIT = (
+    "INSERT INTO rt_audit_event (action, detail, occurred_at) VALUES ('test', {}, '2026-11-30')"
+)
 
 
 def test_no_table_has_a_column_for_a_protected_characteristic() -> None:
