@@ -72,6 +72,8 @@ class Batch:
     folded: dict[int, list[str]] = field(default_factory=lambda: defaultdict(list))
     posts: dict[int, dict[str, Any]] = field(default_factory=dict)
     forum_members: set[tuple[int, int]] = field(default_factory=set)
+    # A meeting's calendar file is the same for every member, so a batch builds it once.
+    calendars: dict[int, bytes] = field(default_factory=dict)
 
 
 async def load(rows: list[Claimed]) -> Batch:
@@ -347,9 +349,11 @@ def _session(
         "access": access,
         "access_notes": meeting["access_notes"],
     }
-    ics = single_event(
-        view, meeting["group_name"], bool(meeting["discreet"]), settings.base_url, now
-    )
+    ics = batch.calendars.get(meeting["id"])
+    if ics is None:
+        ics = batch.calendars[meeting["id"]] = single_event(
+            view, meeting["group_name"], bool(meeting["discreet"]), settings.base_url, now
+        )
     email = _render(
         row, person, settings, context, attachments=(("session.ics", "text/calendar", ics),)
     )
