@@ -174,10 +174,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
     settings = _settings()
     if args.once:
         runtime.configure(settings)
-        results = _with_database(settings, run_all_once)
-        for name, count in results.items():
-            print(f"{name}: {count}")
-        return 0
+        return report_pass(_with_database(settings, run_all_once))
 
     async def forever() -> None:
         stop = asyncio.Event()
@@ -190,6 +187,13 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
     _with_database(settings, forever)
     return 0
+
+
+def report_pass(results: dict[str, int | None]) -> int:
+    """Print what one worker pass did; exit 1 if any job failed, so cron or CI notices."""
+    for name, count in results.items():
+        print(f"{name}: {'failed (the error is logged above)' if count is None else count}")
+    return 1 if None in results.values() else 0
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -35,20 +35,21 @@ SCHEDULE: dict[str, tuple[Job, int]] = {
 }
 
 
-async def tick(name: str) -> int:
+async def tick(name: str) -> int | None:
+    """Run one job now; how many items it handled, or None if it failed."""
     job, _ = SCHEDULE[name]
     try:
         done = await job(datetime.now(UTC))
     except Exception:
         # One failed tick must not stop the schedule; the next tick tries again.
         log.exception("Job %s failed", name)
-        return 0
+        return None
     if done:
         log.info("Job %s handled %d item(s)", name, done)
     return done
 
 
-async def run_all_once() -> dict[str, int]:
+async def run_all_once() -> dict[str, int | None]:
     return {name: await tick(name) for name in SCHEDULE}
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from app.cli import build_parser
+from app.cli import build_parser, report_pass
 from app.db.tables import Group, JoinRequest, Membership, User
 from app.services.demo import COLLEAGUES, DEMO_GROUPS, DEMO_PASSWORD, DEMO_PEOPLE
 from tests.conftest import DATABASE_URL, IS_SQLITE
@@ -105,6 +105,17 @@ def test_one_worker_pass_runs_and_exits(db: str, tmp_path: Path) -> None:
     result = run_cli("worker", "--once", tmp=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "prune:" in result.stdout
+
+
+def test_a_worker_pass_with_a_failed_job_says_so_and_exits_non_zero(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert report_pass({"meetings": 2, "dispatch": None}) == 1
+    assert capsys.readouterr().out.splitlines() == [
+        "meetings: 2",
+        "dispatch: failed (the error is logged above)",
+    ]
+    assert report_pass({"meetings": 0, "dispatch": 0}) == 0
 
 
 @pytest.mark.skipif(IS_SQLITE, reason="only PostgreSQL refuses to migrate itself at start-up")

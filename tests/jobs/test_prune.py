@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from app.db.tables import PasswordReset, SignInAttempt
 from app.services.session_store import DatabaseSessionStore
 from jobs import prune, runtime
@@ -38,6 +40,20 @@ async def test_one_pass_of_the_worker_runs_every_job(db: str) -> None:
     runtime.configure(make_settings())
     results = await run_all_once()
     assert set(results) == set(SCHEDULE)
+    assert None not in results.values()
+
+
+async def test_a_failing_job_is_reported_and_the_rest_of_the_pass_still_runs(
+    db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def broken(now: datetime) -> int:
+        raise RuntimeError("the database went away")
+
+    runtime.configure(make_settings())
+    monkeypatch.setitem(SCHEDULE, "meetings", (broken, 3600))
+    results = await run_all_once()
+    assert results["meetings"] is None
+    assert all(isinstance(results[name], int) for name in SCHEDULE if name != "meetings")
 
 
 def test_the_schedule_is_static_coalesced_and_never_overlaps() -> None:
