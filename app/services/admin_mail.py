@@ -14,7 +14,8 @@ from pathlib import Path
 import anyio.to_thread
 from piccolo.query.functions.aggregate import Count
 
-from app.db.tables import Reminder
+from app.db.engine import write_transaction
+from app.db.tables import AuditEvent, Reminder
 
 STATUSES = ("pending", "sent", "failed", "void", "skipped", "folded")
 STATUS_MEANINGS = {
@@ -78,21 +79,37 @@ async def outbox_overview() -> OutboxOverview:
     return OutboxOverview(counts, [FailedReminder(**row) for row in rows])
 
 
-async def retry_failed(reminder_id: int) -> bool:
-    """Put a failed reminder back in the queue; False if it is not (or no longer) failed."""
-    updated = (
-        await Reminder.update(
-            {
-                Reminder.status: "pending",
-                Reminder.attempts: 0,
-                Reminder.lease_until: None,
-                Reminder.claimed_by: "",
-            }
+async def retry_failed(reminder_id: int, admin: int, now: datetime) -> bool:
+    """Put a failed reminder back in the queue; False if it is not (or no longer) failed.
+
+    The row starts afresh, with no attempts and no error; the audit trail keeps who put
+    it back, when, and the error it had.
+    """
+    async with write_transaction():
+        updated = (
+            await Reminder.update(
+                {
+                    Reminder.status: "pending",
+                    Reminder.attempts: 0,
+                    Reminder.lease_until: None,
+                    Reminder.claimed_by: "",
+                    Reminder.last_error: "",
+                }
+            )
+            .where((Reminder.id == reminder_id) & (Reminder.status == "failed"))
+            .returning(Reminder.id, Reminder.kind)
         )
-        .where((Reminder.id == reminder_id) & (Reminder.status == "failed"))
-        .returning(Reminder.id)
-    )
-    return bool(updated)
+        if not updated:
+            return False
+        await AuditEvent.insert(
+            AuditEvent(
+                actor=admin,
+                action="reminder_retried",
+                detail=f"Reminder {reminder_id} ({updated[0]['kind']}) put back in the queue",
+                occurred_at=now,
+            )
+        )
+    return True
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from litestar import Request, get, post
@@ -11,7 +12,7 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from app.services import admin_mail
-from app.web.auth import requires_admin
+from app.web.auth import requires_admin, signed_in
 from app.web.render import flash, page, see_other
 
 AnyRequest = Request[Any, Any, Any]
@@ -31,7 +32,7 @@ async def reminders(request: AnyRequest) -> Template:
 
 @post("/admin/reminders/{reminder_id:int}/retry", guards=[requires_admin])
 async def retry(request: AnyRequest, reminder_id: FromPath[int]) -> Redirect:
-    if await admin_mail.retry_failed(reminder_id):
+    if await admin_mail.retry_failed(reminder_id, signed_in(request).id, datetime.now(UTC)):
         flash(request, "The reminder is back in the queue and will be sent at the next run.")
     else:
         flash(request, "That reminder had already left the failed list, so nothing changed.")

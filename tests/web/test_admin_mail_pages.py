@@ -10,7 +10,7 @@ import httpx
 import pytest
 from litestar import Litestar
 
-from app.db.tables import Reminder
+from app.db.tables import AuditEvent, Reminder
 from app.mail import ConsoleMailer, Email
 from tests.conftest import client_for, make_settings, post_form, sign_in, text_of
 
@@ -66,10 +66,10 @@ async def test_an_admin_sees_counts_by_status_and_the_failed_reminders_newest_fi
     assert words.index("TimeoutError()") < words.index("SMTPServerDisconnected")
 
 
-async def test_try_again_puts_a_failed_reminder_back_in_the_queue(
+async def test_try_again_puts_a_failed_reminder_back_in_the_queue_and_records_who_did_it(
     client: httpx.AsyncClient, make_account
 ) -> None:
-    await make_account("adam@example.org", "Adam Adeyemi", role="admin")
+    adam = await make_account("adam@example.org", "Adam Adeyemi", role="admin")
     bob = await make_account("bob@example.org")
     failed = await reminder(
         bob.id,
@@ -87,12 +87,26 @@ async def test_try_again_puts_a_failed_reminder_back_in_the_queue(
     assert response.headers["location"] == "/admin/reminders"
     row = (
         await Reminder.select(
-            Reminder.status, Reminder.attempts, Reminder.lease_until, Reminder.claimed_by
+            Reminder.status,
+            Reminder.attempts,
+            Reminder.lease_until,
+            Reminder.claimed_by,
+            Reminder.last_error,
         )
         .where(Reminder.id == failed)
         .first()
     )
-    assert row == {"status": "pending", "attempts": 0, "lease_until": None, "claimed_by": ""}
+    assert row == {
+        "status": "pending",
+        "attempts": 0,
+        "lease_until": None,
+        "claimed_by": "",
+        "last_error": "",
+    }
+    [audit] = await AuditEvent.select(AuditEvent.actor, AuditEvent.action, AuditEvent.detail)
+    assert audit["actor"] == adam.id
+    assert audit["action"] == "reminder_retried"
+    assert f"Reminder {failed} " in audit["detail"]
     assert "back in the queue" in text_of((await client.get("/admin/reminders")).text)
 
     # Only a failed row goes back: a sent one (or a second click) changes nothing.
@@ -101,6 +115,7 @@ async def test_try_again_puts_a_failed_reminder_back_in_the_queue(
         "status": "sent"
     }
     assert "nothing changed" in text_of((await client.get("/admin/reminders")).text)
+    assert await AuditEvent.count() == 1
 
 
 async def test_a_member_or_an_organiser_is_refused_the_admin_pages(
