@@ -7,9 +7,12 @@ still true is checked again when it is sent.
 
 from __future__ import annotations
 
+import operator
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
+from functools import reduce
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from app.db.tables import (
@@ -23,7 +26,7 @@ from app.db.tables import (
 )
 from app.domain import reminders as rules
 from app.services.groups import ACTIVE
-from app.services.rota import eligible_to_cover
+from app.services.rota import eligible_for_each
 
 # Far enough ahead for the earliest reminder (a week before), with a day to spare.
 LOOK_AHEAD = rules.FACILITATING_BEFORE + timedelta(days=1)
@@ -147,11 +150,13 @@ async def plan_swaps(now: datetime) -> int:
         SwapRequest.meeting.starts_at.as_alias("starts_at"),
         SwapRequest.meeting._.group._.timezone.as_alias("timezone"),
     ).where((SwapRequest.status == "open") & (SwapRequest.meeting.starts_at > now))
+    zones = [ZoneInfo(swap["timezone"]) for swap in swaps]
+    asks = [
+        (swap["group"], swap["requester"], swap["starts_at"].astimezone(zone).date())
+        for swap, zone in zip(swaps, zones, strict=True)
+    ]
     planned: list[rules.Planned] = []
-    for swap in swaps:
-        zone = ZoneInfo(swap["timezone"])
-        day = swap["starts_at"].astimezone(zone).date()
-        eligible = await eligible_to_cover(swap["group"], swap["requester"], day)
+    for swap, zone, eligible in zip(swaps, zones, await eligible_for_each(asks), strict=True):
         planned += rules.plan_swap(
             swap["id"], swap["starts_at"], zone, frozenset(eligible), swap["created_at"]
         )
@@ -160,9 +165,21 @@ async def plan_swaps(now: datetime) -> int:
 
 async def void_for_meeting(meeting_id: int) -> int:
     """A cancelled or moved meeting's pending reminders say something no longer true."""
+    return await void_pending(meetings=[meeting_id])
+
+
+async def void_pending(meetings: Sequence[int] = (), swaps: Sequence[int] = ()) -> int:
+    """Void the pending reminders about these meetings and these swap requests."""
+    about: list[Any] = []
+    if meetings:
+        about.append(Reminder.meeting.is_in(list(meetings)))
+    if swaps:
+        about.append(Reminder.swap.is_in(list(swaps)))
+    if not about:
+        return 0
     voided = (
         await Reminder.update({Reminder.status: "void", Reminder.lease_until: None})
-        .where((Reminder.meeting == meeting_id) & (Reminder.status == "pending"))
+        .where(reduce(operator.or_, about) & (Reminder.status == "pending"))
         .returning(Reminder.id)
     )
     return len(voided)

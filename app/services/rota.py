@@ -6,6 +6,8 @@ index and is deterministic, so any number of processes can plan at once.
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -415,20 +417,34 @@ async def _my_turn(
 
 
 async def eligible_to_cover(group_id: int, exclude: int, day: date) -> list[int]:
-    rows = await Membership.select(Membership.user).where(
-        (Membership.group == group_id)
+    [eligible] = await eligible_for_each([(group_id, exclude, day)])
+    return eligible
+
+
+async def eligible_for_each(asks: Sequence[tuple[int, int, date]]) -> list[list[int]]:
+    """For each (group, requester, day): the active members who lead, are not the
+    requester, and are not away that day. Two queries, however many asks."""
+    if not asks:
+        return []
+    members: dict[int, list[int]] = defaultdict(list)
+    for row in await Membership.select(Membership.group, Membership.user).where(
+        Membership.group.is_in(sorted({group for group, _, _ in asks}))
         & (Membership.status == ACTIVE)
         & Membership.opted_out_of_leading.eq(False)
-        & (Membership.user != exclude)
-    )
-    ids = [r["user"] for r in rows]
+    ):
+        members[row["group"]].append(row["user"])
+    people = sorted({uid for group, _, _ in asks for uid in members[group]})
     away = {
-        r["user"]
-        for r in await Unavailability.select(Unavailability.user).where(
-            Unavailability.user.is_in(ids or [0]) & (Unavailability.day == day)
+        (r["user"], r["day"])
+        for r in await Unavailability.select(Unavailability.user, Unavailability.day).where(
+            Unavailability.user.is_in(people or [0])
+            & Unavailability.day.is_in(sorted({day for _, _, day in asks}))
         )
     }
-    return [uid for uid in ids if uid not in away]
+    return [
+        [uid for uid in members[group] if uid != exclude and (uid, day) not in away]
+        for group, exclude, day in asks
+    ]
 
 
 async def ask_for_swap(

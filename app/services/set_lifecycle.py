@@ -32,6 +32,7 @@ from app.services.actions import STATUSES
 from app.services.errors import FormErrors, NotFound
 from app.services.groups import ACTIVE, GroupView, officer_group
 from app.services.notifications import notify
+from app.services.reminders import void_pending
 from app.services.rota import FACILITATING, plan_rota
 
 _PHASE_COLUMNS = (Group.status, Group.term_ends, Group.closing_review_at, Group.timezone)
@@ -234,10 +235,14 @@ async def end_set(group_id: int, officer: Account, now: datetime) -> bool:
             .returning(Meeting.id)
         )
         if cancelled:
-            await SwapRequest.update({SwapRequest.status: "withdrawn"}).where(
-                SwapRequest.meeting.is_in([r["id"] for r in cancelled])
-                & (SwapRequest.status == "open")
+            meetings = [r["id"] for r in cancelled]
+            withdrawn = (
+                await SwapRequest.update({SwapRequest.status: "withdrawn"})
+                .where(SwapRequest.meeting.is_in(meetings) & (SwapRequest.status == "open"))
+                .returning(SwapRequest.id)
             )
+            # Nobody should be reminded of, or asked to cover, a session that will not be.
+            await void_pending(meetings, [r["id"] for r in withdrawn])
         await Invitation.update({Invitation.revoked_at: now}).where(
             (Invitation.group == group_id) & Invitation.revoked_at.is_null()
         )

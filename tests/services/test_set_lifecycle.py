@@ -14,8 +14,10 @@ from app.db.tables import (
     JoinRequest,
     Meeting,
     Notification,
+    Reminder,
+    SwapRequest,
 )
-from app.services import invitations, meetings, membership, rota, set_lifecycle
+from app.services import invitations, meetings, membership, reminders, rota, set_lifecycle
 from app.services.errors import FormErrors, NotFound
 from jobs import set_lifecycle as job
 from tests.services.groups_support import add, group_of, person
@@ -149,6 +151,29 @@ async def test_ending_a_set_cancels_its_upcoming_sessions_and_closes_joining(db:
             await membership.admit_member(gid, newcomer.id, "member", 1, later)
     told = await Notification.select(Notification.user).where(Notification.text.like("Ended:%"))
     assert {r["user"] for r in told} == {p.id for p in people}
+
+
+async def test_ending_a_set_voids_the_reminders_of_its_cancelled_sessions_and_swaps(
+    db: str,
+) -> None:
+    gid, adviser, people = await reviewed_set()
+    sessions = await Meeting.select(Meeting.id, Meeting.starts_at).order_by(Meeting.starts_at)
+    await reminders.plan_meetings(NOW, [s["id"] for s in sessions])
+    later_session = sessions[-1]["id"]
+    swap = await SwapRequest.insert(
+        SwapRequest(meeting=later_session, requester=people[0].id, created_at=NOW)
+    ).returning(SwapRequest.id)
+    await reminders.plan_swaps(NOW)
+    swap_rows = await Reminder.count().where(Reminder.swap == swap[0]["id"])
+    assert swap_rows > 0
+    later = NOW + timedelta(days=2)  # after the first weekly session
+    await set_lifecycle.end_set(gid, adviser, later)
+
+    rows = await Reminder.select(Reminder.meeting, Reminder.swap, Reminder.status)
+    held = sessions[0]["id"]
+    assert {r["status"] for r in rows if r["meeting"] == held} == {"pending"}
+    assert {r["status"] for r in rows if r["meeting"] not in (held, None)} == {"void"}
+    assert [r["status"] for r in rows if r["swap"] == swap[0]["id"]] == ["void"] * swap_rows
 
 
 async def test_an_ended_set_gets_no_new_meetings_and_no_rota(db: str) -> None:
