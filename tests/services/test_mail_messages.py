@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 
-from app.mail import Email, SmtpMailer, message_id
+from app.mail import Email, SmtpMailer, message_id, outgoing
 from tests.conftest import make_settings
 
 pytestmark = pytest.mark.anyio
@@ -123,3 +123,13 @@ async def test_an_address_outside_ascii_is_sent_with_smtputf8(inbox: tuple[Inbox
     assert "SMTPUTF8" in options
     assert message["To"].addresses[0].addr_spec == "zoë@example.org"
     assert str(message["Subject"]) == email("zoë@example.org").subject
+
+
+@pytest.mark.parametrize("field", ["to", "subject"])
+def test_a_line_break_in_a_header_is_refused_rather_than_starting_a_header_of_its_own(
+    field: str,
+) -> None:
+    values = {"to": "zoe@example.org", "subject": "Hello"}
+    values[field] += "\r\nBcc: someone@example.org"
+    with pytest.raises(ValueError, match="line break"):
+        outgoing(Email(text="x", html="<p>x</p>", **values), "Roundtable <r@example.org>")
