@@ -89,11 +89,15 @@ def _from_header(sender: str) -> str:
 class Outgoing:
     """A message as it goes on the wire: the envelope, and the bytes once flattened."""
 
+    email: Email
     sender: str
-    recipient: str
     message_id: str
     data: bytes
     smtputf8: bool = False
+
+    @property
+    def recipient(self) -> str:
+        return self.email.to
 
 
 # Quoted-printable keeps mostly-English text readable in the raw message and in the
@@ -129,8 +133,8 @@ def outgoing(email: Email, sender: str) -> Outgoing:
     message = build_message(email, sender)
     smtputf8 = isinstance(message, EmailMessage)
     return Outgoing(
+        email,
         _address(sender),
-        email.to,
         str(message["Message-ID"]),
         message.as_bytes(policy=_WIRE_UTF8 if smtputf8 else _WIRE),
         smtputf8,
@@ -225,7 +229,12 @@ def parsed(data: bytes) -> EmailMessage:
 
 
 class Mailer(Protocol):
+    """`send` builds and hands over; `deliver` hands over a message built already (by
+    `outgoing`), so a caller can build the next message while another is in flight."""
+
     async def send(self, email: Email) -> None: ...
+
+    async def deliver(self, message: Outgoing) -> None: ...
 
 
 @dataclass
@@ -234,8 +243,11 @@ class MemoryMailer:
     outbox: list[EmailMessage] = field(default_factory=list)
 
     async def send(self, email: Email) -> None:
+        await self.deliver(outgoing(email, self.sender))
+
+    async def deliver(self, message: Outgoing) -> None:
         # Kept as it would arrive, so tests read what the wire carried.
-        self.outbox.append(parsed(outgoing(email, self.sender).data))
+        self.outbox.append(parsed(message.data))
 
 
 @dataclass
@@ -244,10 +256,13 @@ class ConsoleMailer:
     folder: Path
 
     async def send(self, email: Email) -> None:
-        message = outgoing(email, self.sender)
+        await self.deliver(outgoing(email, self.sender))
+
+    async def deliver(self, message: Outgoing) -> None:
         name = message.message_id.strip("<>").split("@", 1)[0]
         await anyio.Path(self.folder).mkdir(parents=True, exist_ok=True)
         await anyio.Path(self.folder / f"{name}.eml").write_bytes(message.data)
+        email = message.email
         print(
             f"--- email to {email.to}: {email.subject}\n{email.text}\n--- end of email",
             file=sys.stderr,
@@ -287,7 +302,9 @@ class SmtpMailer:
         }
 
     async def send(self, email: Email) -> None:
-        message = outgoing(email, self.settings.mail_from)
+        await self.deliver(outgoing(email, self.settings.mail_from))
+
+    async def deliver(self, message: Outgoing) -> None:
         options = ["SMTPUTF8"] if message.smtputf8 else None
         if not self.keep_open:
             await aiosmtplib.send(

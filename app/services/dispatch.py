@@ -3,9 +3,9 @@
 A row is sent only while its lease has room for a whole send (the send is cut off at
 SMTP_TIMEOUT), so no other worker can take a row that is still in flight. The one way
 to send twice is to die after the SMTP server accepted a message and before the mark.
-A batch shares one SMTP connection, and every row's mark starts straight after its
-own send. The mark is written while the next row is composed and handed over, so that
-window holds at most two messages: the one being marked and the one just accepted.
+A batch shares one SMTP connection. Each row's mark is written while the next row is
+handed over (see `_Marks`), so that window holds at most two messages: the one being
+marked and the one just accepted.
 """
 
 from __future__ import annotations
@@ -18,13 +18,14 @@ import time
 import uuid
 from collections.abc import Callable, Coroutine
 from contextlib import AbstractAsyncContextManager, nullcontext
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 import anyio
 
 from app.config import Settings
-from app.mail import Mailer
+from app.mail import Mailer, Outgoing, outgoing
 from app.services import outbox
 from app.services.reminder_mail import Batch, compose, load
 
@@ -71,42 +72,62 @@ async def dispatch(
                     left = settings.reminder_lease - (clock() - claimed_at)
                     if left < settings.smtp_timeout + MARK_MARGIN:
                         # Not enough lease for a whole send: hand the rest back untried.
-                        await marks.drain()
+                        await marks.flush()
                         for rest in rows[index:]:
                             await outbox.release(rest.id, worker, None)
                         break
-                    await marks.add(await _one(row, context, worker, sender, settings, current()))
-            await marks.drain()
+                    moment = current()
+                    step = _plan(row, context, worker, settings, moment)
+                    # The row before's mark, written while this one is handed over.
+                    await marks.start()
+                    if isinstance(step, _Send):
+                        marks.queue(await _hand_over(row, step, worker, sender, settings, moment))
+                    else:
+                        marks.queue(step)
+            await marks.flush()
             if len(rows) < batch:
                 break
     finally:
         # Whatever stopped the run, a message already handed over is still marked.
-        await marks.drain()
+        await marks.flush()
     return marks.settled
 
 
-class _Marks:
-    """Writes one row's mark while the next row is composed and sent.
+# A row's mark, not yet started: a function, so one never started leaves nothing behind.
+Mark = Callable[[], Coroutine[Any, Any, int]]
 
-    A mark is a write transaction that waits on the database (a commit's flush to disk),
-    and a send waits on the SMTP server; overlapping them let one worker send about a
-    third more reminders a second. Only one mark is in flight at a time, so a row's
-    mark has always been written before the row after next is sent.
+
+class _Marks:
+    """Writes each row's mark while the next row is handed over to SMTP.
+
+    A mark waits on the database (a commit's flush to disk) and a send waits on the SMTP
+    server, so overlapping them lets one worker send more a second. The next row is
+    composed and built before its predecessor's mark starts: composing keeps the event
+    loop busy, and a mark started earlier would hold SQLite's write lock through it,
+    stalling every other worker's marks. At most one mark is being written at a time.
     """
 
     def __init__(self) -> None:
         self.settled = 0
+        self._queued: Mark | None = None
         self._writing: asyncio.Task[int] | None = None
 
-    async def add(self, mark: Coroutine[Any, Any, int]) -> None:
-        try:
-            await self.drain()
-        except BaseException:
-            mark.close()  # never started, so nothing of it was written
-            raise
-        self._writing = asyncio.ensure_future(mark)
+    def queue(self, mark: Mark) -> None:
+        assert self._queued is None, "start() the queued mark first"
+        self._queued = mark
 
-    async def drain(self) -> None:
+    async def start(self) -> None:
+        """Start the queued mark, once the one before it is written."""
+        mark, self._queued = self._queued, None
+        await self._finish_writing()
+        if mark is not None:
+            self._writing = asyncio.ensure_future(mark())
+
+    async def flush(self) -> None:
+        await self.start()
+        await self._finish_writing()
+
+    async def _finish_writing(self) -> None:
         writing, self._writing = self._writing, None
         if writing is not None:
             self.settled += await writing
@@ -123,48 +144,56 @@ def _session(mailer: Mailer) -> AbstractAsyncContextManager[Mailer]:
     return opener() if opener is not None else nullcontext(mailer)
 
 
-async def _one(
+@dataclass(frozen=True)
+class _Send:
+    message: Outgoing
+    in_app: outbox.InApp | None
+
+
+def _plan(
+    row: outbox.Claimed, context: Batch, worker: str, settings: Settings, now: datetime
+) -> _Send | Mark:
+    """The message to hand over for a row, built; or, when there is none, its mark."""
+    try:
+        outcome = compose(row, context, settings, now)
+        if outcome.action == "send" and outcome.preference not in ("off", "digest"):
+            assert outcome.email is not None
+            return _Send(outgoing(outcome.email, settings.mail_from), outcome.in_app)
+    except Exception as error:  # a broken template must not stall the rest of the batch
+        log.exception("Reminder %s could not be written", row.key)
+        text = repr(error)
+        return lambda: _unsent(outbox.failed(row.id, worker, row.attempts, text, now))
+    if outcome.action == "void":
+        return lambda: _counted(outbox.settle(row.id, worker, "void", now))
+    if outcome.action == "defer":
+        return lambda: _unsent(outbox.release(row.id, worker, outcome.until))
+    assert outcome.email is not None
+    status = "skipped" if outcome.preference == "off" else "folded"
+    summary = outcome.email.subject if status == "folded" else ""
+    return lambda: _counted(
+        outbox.settle(
+            row.id, worker, status, now, in_app=outcome.in_app, user=row.user, summary=summary
+        )
+    )
+
+
+async def _hand_over(
     row: outbox.Claimed,
-    context: Batch,
+    step: _Send,
     worker: str,
     mailer: Mailer,
     settings: Settings,
     now: datetime,
-) -> Coroutine[Any, Any, int]:
-    """Compose and hand over one row; returns its mark, to be written by the caller."""
-    try:
-        outcome = compose(row, context, settings, now)
-    except Exception as error:  # a broken template must not stall the rest of the batch
-        log.exception("Reminder %s could not be written", row.key)
-        return _unsent(outbox.failed(row.id, worker, row.attempts, repr(error), now))
-    if outcome.action == "void":
-        return _counted(outbox.settle(row.id, worker, "void", now))
-    if outcome.action == "defer":
-        return _unsent(outbox.release(row.id, worker, outcome.until))
-    assert outcome.email is not None
-    if outcome.preference == "off":
-        return _counted(
-            outbox.settle(row.id, worker, "skipped", now, in_app=outcome.in_app, user=row.user)
-        )
-    if outcome.preference == "digest":
-        return _counted(
-            outbox.settle(
-                row.id,
-                worker,
-                "folded",
-                now,
-                in_app=outcome.in_app,
-                user=row.user,
-                summary=outcome.email.subject,
-            )
-        )
+) -> Mark:
+    """Send one built message; returns its mark, for the caller to write."""
     try:
         with anyio.fail_after(settings.smtp_timeout):
-            await mailer.send(outcome.email)
+            await mailer.deliver(step.message)
     except Exception as error:  # any failure to hand over is retried
         log.warning("Reminder %s not sent (attempt %d): %r", row.key, row.attempts, error)
-        return _unsent(outbox.failed(row.id, worker, row.attempts, repr(error), now))
-    return _sent(row, worker, now, outcome.in_app)
+        text = repr(error)
+        return lambda: _unsent(outbox.failed(row.id, worker, row.attempts, text, now))
+    return lambda: _sent(row, worker, now, step.in_app)
 
 
 async def _sent(

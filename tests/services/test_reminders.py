@@ -21,7 +21,7 @@ from app.db.tables import (
     User,
 )
 from app.domain import reminders as rules
-from app.mail import Email, MemoryMailer
+from app.mail import Email, MemoryMailer, Outgoing
 from app.services import meetings, outbox, rota
 from app.services.digests import plan_digests
 from app.services.dispatch import dispatch
@@ -297,6 +297,9 @@ class RefusingMailer:
     async def send(self, email: Email) -> None:
         self.tries += 1
         raise ConnectionRefusedError("SMTP server refused the connection")
+
+    async def deliver(self, message: Outgoing) -> None:
+        await self.send(message.email)
 
 
 async def test_a_failing_server_is_retried_with_backoff_then_the_row_is_marked_failed(
