@@ -119,14 +119,33 @@ class RoundtableSQLiteEngine(SQLiteEngine):
             return await super()._run_in_new_connection(query, args, query_type, table)
         connection = await self.get_connection()
         try:
-            async with connection.execute(query, args or []) as cursor:
-                await connection.commit()
-                rows = await cursor.fetchall()
+            rows = await connection.execute_fetchall(query, args or [])
+            await connection.commit()
         except BaseException:
             await connection.close()
             raise
         await self.give_back(connection)
         return rows
+
+    async def _run_in_existing_connection(
+        self,
+        connection: Any,
+        query: str,
+        args: list[Any] | None = None,
+        query_type: str = "generic",
+        table: Any = None,
+    ) -> Any:
+        """One trip to the connection's thread per statement, where Piccolo takes four
+        (a foreign_keys pragma that get_connection already set, execute, fetch, close).
+
+        Inside a transaction every trip also waits its turn on a busy event loop, and on
+        SQLite the write lock is held all that time, stalling every other process.
+        """
+        if self.get_version_sync() < 3.35:
+            return await super()._run_in_existing_connection(
+                connection, query, args, query_type, table
+            )
+        return await connection.execute_fetchall(query, args or [])
 
     def enable_wal(self) -> None:
         # journal_mode is persistent in the file, and must be switched outside any
