@@ -2,8 +2,11 @@
 reminders to a real SMTP server at the same time, and one of them is SIGKILLed mid-batch.
 
 Every reminder must arrive, each exactly once by Message-ID at the server. Only a kill
-between the server's acceptance and the mark can duplicate a message (one at most), and
-the rows the dead worker held pass to another worker when its lease runs out.
+between the server's acceptance and the mark can duplicate a message, and the rows the
+dead worker held pass to another worker when its lease runs out. A worker writes one
+row's mark while it sends the next, so in general two messages can be in that window;
+here the server holds back its answer to the one in flight, long enough for the mark
+before it to land, so exactly that one goes twice.
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ from app.db.tables import (
     User,
 )
 from app.domain import reminders as rules
-from app.mail import Email, MemoryMailer, Outgoing
+from app.mail import Email, MemoryMailer, Outgoing, message_id
 from app.services import meetings, outbox, rota
 from app.services.digests import plan_digests
 from app.services.dispatch import dispatch
@@ -129,6 +129,37 @@ async def test_each_due_reminder_is_sent_once_and_a_second_pass_sends_nothing(
     ids = [m["Message-ID"] for m in mailer.outbox]
     assert len(ids) == len(set(ids))
     assert "Night shift peers meets on Tuesday 5 January" in subjects(mailer)
+
+
+class WatchingMailer(MemoryMailer):
+    """Before each hand-over, notes how many messages already handed over are unmarked."""
+
+    def __init__(self, sender: str) -> None:
+        super().__init__(sender)
+        self.unmarked: list[int] = []
+
+    async def deliver(self, message: Outgoing) -> None:
+        handed_over = {m["Message-ID"] for m in self.outbox}
+        marked = {
+            message_id(r["key"], self.sender)
+            for r in await Reminder.select(Reminder.key).where(Reminder.status == "sent")
+        }
+        self.unmarked.append(len(handed_over - marked))
+        await super().deliver(message)
+
+
+async def test_at_most_one_message_handed_over_is_unmarked_when_the_next_one_goes(
+    db: str, mail_settings: Settings
+) -> None:
+    await weekly_group(name="Night shift peers", members=12)
+    await plan_meetings(NOW)
+    mailer = WatchingMailer(mail_settings.mail_from)
+    sent = await dispatch(FIRST - timedelta(days=1), mailer, mail_settings, batch=5)
+    assert sent == len(mailer.outbox) >= 12
+    # The previous row's mark is written while the next row is sent, never later, so a
+    # worker killed mid-send can duplicate at most that row and the one in flight.
+    assert max(mailer.unmarked) <= 1
+    assert (await statuses())["sent"] == sent
 
 
 async def test_the_facilitator_is_sent_the_preparation_page_and_tool_3_questions(
