@@ -107,13 +107,12 @@ _UTF8.header_encoding = QP
 _UTF8.body_encoding = QP
 
 
-# No refolding when flattening: compat32 would fold a long unbroken value (an unsubscribe
-# link) onto a line of its own. Non-ASCII values arrive folded already, by _header.
 class _Unfolding(Compat32):
     """compat32 that writes a one-line ASCII header value as it is.
 
     compat32 passes every header through `Header` to refold it, which was a third of the
-    time spent flattening a reminder. Values outside ASCII are folded when they are set
+    time spent flattening a reminder, and folds a long unbroken value (an unsubscribe
+    link) onto a line of its own. Values outside ASCII are folded when they are set
     (`_header`), and any value with a line break still takes the careful path.
     """
 
