@@ -26,7 +26,7 @@ from app.db.tables import (
 )
 from app.domain import reminders as rules
 from app.services.groups import ACTIVE
-from app.services.rota import eligible_for_each
+from app.services.rota import CoverAsk, eligible_for_each
 
 # Far enough ahead for the earliest reminder (a week before), with a day to spare.
 LOOK_AHEAD = rules.FACILITATING_BEFORE + timedelta(days=1)
@@ -144,6 +144,7 @@ async def plan_swaps(now: datetime) -> int:
     """Tell eligible members about open swap requests, and chase them as the date nears."""
     swaps = await SwapRequest.select(
         SwapRequest.id,
+        SwapRequest.meeting,
         SwapRequest.requester,
         SwapRequest.created_at,
         SwapRequest.meeting.group.as_alias("group"),
@@ -152,7 +153,12 @@ async def plan_swaps(now: datetime) -> int:
     ).where((SwapRequest.status == "open") & (SwapRequest.meeting.starts_at > now))
     zones = [ZoneInfo(swap["timezone"]) for swap in swaps]
     asks = [
-        (swap["group"], swap["requester"], swap["starts_at"].astimezone(zone).date())
+        CoverAsk(
+            swap["group"],
+            swap["meeting"],
+            swap["requester"],
+            swap["starts_at"].astimezone(zone).date(),
+        )
         for swap, zone in zip(swaps, zones, strict=True)
     ]
     planned: list[rules.Planned] = []

@@ -416,34 +416,53 @@ async def _my_turn(
     return row
 
 
-async def eligible_to_cover(group_id: int, exclude: int, day: date) -> list[int]:
-    [eligible] = await eligible_for_each([(group_id, exclude, day)])
+@dataclass(frozen=True)
+class CoverAsk:
+    group: int
+    meeting: int
+    requester: int
+    day: date
+
+
+async def eligible_to_cover(ask: CoverAsk) -> list[int]:
+    [eligible] = await eligible_for_each([ask])
     return eligible
 
 
-async def eligible_for_each(asks: Sequence[tuple[int, int, date]]) -> list[list[int]]:
-    """For each (group, requester, day): the active members who lead, are not the
-    requester, and are not away that day. Two queries, however many asks."""
+async def eligible_for_each(asks: Sequence[CoverAsk]) -> list[list[int]]:
+    """For each ask, who could take the turn: active members who lead, other than the
+    requester, not away that day and with no part in that session already. Three
+    queries, however many asks."""
     if not asks:
         return []
     members: dict[int, list[int]] = defaultdict(list)
     for row in await Membership.select(Membership.group, Membership.user).where(
-        Membership.group.is_in(sorted({group for group, _, _ in asks}))
+        Membership.group.is_in(sorted({a.group for a in asks}))
         & (Membership.status == ACTIVE)
         & Membership.opted_out_of_leading.eq(False)
     ):
         members[row["group"]].append(row["user"])
-    people = sorted({uid for group, _, _ in asks for uid in members[group]})
+    people = sorted({uid for a in asks for uid in members[a.group]})
     away = {
         (r["user"], r["day"])
         for r in await Unavailability.select(Unavailability.user, Unavailability.day).where(
             Unavailability.user.is_in(people or [0])
-            & Unavailability.day.is_in(sorted({day for _, _, day in asks}))
+            & Unavailability.day.is_in(sorted({a.day for a in asks}))
         )
     }
+    taking = {
+        (r["meeting"], r["member"])
+        for r in await FacilitationTurn.select(
+            FacilitationTurn.meeting, FacilitationTurn.member
+        ).where(FacilitationTurn.meeting.is_in(sorted({a.meeting for a in asks})))
+    }
     return [
-        [uid for uid in members[group] if uid != exclude and (uid, day) not in away]
-        for group, exclude, day in asks
+        [
+            uid
+            for uid in members[a.group]
+            if uid != a.requester and (uid, a.day) not in away and (a.meeting, uid) not in taking
+        ]
+        for a in asks
     ]
 
 
@@ -479,7 +498,9 @@ async def ask_for_swap(
     what = "a group you belong to" if group["discreet"] else group["name"]
     when = turn["starts_at"].astimezone(zone).strftime("%a %-d %b")
     await notify(
-        await eligible_to_cover(turn["group"], account.id, _day(turn["starts_at"], zone)),
+        await eligible_to_cover(
+            CoverAsk(turn["group"], meeting_id, account.id, _day(turn["starts_at"], zone))
+        ),
         f"Can you take a facilitation turn for {what} on {when}?",
         f"/groups/{turn['group']}/rota",
         now,
@@ -506,10 +527,7 @@ async def take_swap(swap_id: int, account: Account, now: datetime) -> None:
     if swap["status"] != "open":
         raise SwapTaken()
     day = _day(swap["starts_at"], ZoneInfo(group.timezone))
-    already = await FacilitationTurn.exists().where(
-        (FacilitationTurn.meeting == swap["meeting"]) & (FacilitationTurn.member == account.id)
-    )
-    if already or account.id not in await eligible_to_cover(swap["group"], 0, day):
+    if account.id not in await eligible_to_cover(CoverAsk(swap["group"], swap["meeting"], 0, day)):
         raise CannotTake()
     async with write_transaction():
         claimed = (

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
+from zoneinfo import ZoneInfo
 
 import anyio
 import pytest
@@ -18,6 +19,7 @@ from app.db.tables import (
     Reminder,
     ReminderPreference,
     SwapRequest,
+    Unavailability,
     User,
 )
 from app.domain import reminders as rules
@@ -445,6 +447,31 @@ async def test_a_swap_request_is_emailed_to_those_who_could_take_it_then_chased(
     await dispatch(chase_at, mailer, mail_settings)
     chased = [m for m in mailer.outbox if str(m["Subject"]).startswith("Still needed")]
     assert len(chased) == len(asks)
+
+
+async def test_a_swap_is_not_offered_to_someone_away_that_day_or_already_in_that_session(
+    db: str, mail_settings: Settings
+) -> None:
+    second, asker, people = await cover_asked_for_the_second_session()
+    free = [p for p in people if p.id != asker.id]
+    shadowing, away = free[0], free[1]
+    await FacilitationTurn.delete().where(
+        (FacilitationTurn.meeting == second["id"]) & (FacilitationTurn.member != asker.id)
+    )
+    await FacilitationTurn.insert(
+        FacilitationTurn(meeting=second["id"], member=shadowing.id, role="shadow")
+    )
+    day = second["starts_at"].astimezone(ZoneInfo("Europe/London")).date()
+    await Unavailability.insert(Unavailability(user=away.id, day=day))
+    await plan_swaps(NOW)
+    mailer = MemoryMailer(mail_settings.mail_from)
+    await dispatch(NOW, mailer, mail_settings)
+    asked = {
+        str(m["To"])
+        for m in mailer.outbox
+        if "can you take a facilitation turn" in str(m["Subject"])
+    }
+    assert asked == {p.email for p in free[2:]}
 
 
 async def test_a_taken_swap_is_not_chased(db: str, mail_settings: Settings) -> None:
