@@ -4,9 +4,8 @@ reminders to a real SMTP server at the same time, and one of them is SIGKILLed m
 Every reminder must arrive, each exactly once by Message-ID at the server. Only a kill
 between the server's acceptance and the mark can duplicate a message, and the rows the
 dead worker held pass to another worker when its lease runs out. A worker writes one
-row's mark while it sends the next, so in general two messages can be in that window;
-here the server holds back its answer to the one in flight, long enough for the mark
-before it to land, so exactly that one goes twice.
+row's mark while it sends the next, so up to two messages can be in that window: the
+one whose answer the server holds back, and perhaps the one before it.
 """
 
 from __future__ import annotations
@@ -40,6 +39,9 @@ REMINDERS = 2000
 SMTP_TIMEOUT = 2
 LEASE = 12
 WORKER_LIMIT = 90  # seconds; a pass takes about 15
+# Accepted but unmarked at any moment: the row whose mark is being written while the next
+# row is handed over, and that next row (app/services/dispatch.py).
+WINDOW = 2
 ROOT = Path(__file__).resolve().parents[2]
 _CONSOLE_SCRIPT = Path(sys.executable).with_name("roundtable")
 WORKER = (
@@ -236,7 +238,7 @@ async def wait_for_leases_to_run_out() -> None:
         await anyio.sleep(wait.total_seconds() + 0.5)
 
 
-async def test_a_worker_killed_between_acceptance_and_mark_loses_nothing_and_duplicates_one(
+async def test_a_killed_worker_loses_nothing_and_duplicates_only_what_it_had_not_marked(
     db: str, smtp: tuple[Recorder, int], workers: Workers
 ) -> None:
     recorder, _port = smtp
@@ -263,6 +265,10 @@ async def test_a_worker_killed_between_acceptance_and_mark_loses_nothing_and_dup
     assert victim.process.returncode == -signal.SIGKILL
     held = {r["id"]: r["key"] for r in await rows_of(victim, "pending")}
     assert key_of[recorder.held] in held.values()
+    # What the server accepted from the dead worker but it never marked: the only
+    # messages allowed to go twice.
+    unmarked = {expected[key] for key in held.values()} & set(recorder.ids)
+    assert recorder.held in unmarked and len(unmarked) <= WINDOW, unmarked
     await workers.finished(survivor)
 
     # The dead worker's rows are nobody's until its lease runs out; then the next pass
@@ -278,9 +284,7 @@ async def test_a_worker_killed_between_acceptance_and_mark_loses_nothing_and_dup
 
     received = recorder.ids
     assert set(received) == set(expected.values()), workers.report()
-    assert len(received) - len(set(received)) <= 1
-    # The one duplicate is the message the server had accepted when its sender died.
-    assert {mid: n for mid, n in Counter(received).items() if n > 1} == {recorder.held: 2}
+    assert {mid: n for mid, n in Counter(received).items() if n > 1} == dict.fromkeys(unmarked, 2)
 
 
 async def test_two_workers_at_once_send_every_reminder_exactly_once(
