@@ -17,6 +17,7 @@ from app.db.tables import AuditEvent, User
 from tests.conftest import IS_SQLITE
 
 only_sqlite = pytest.mark.skipif(not IS_SQLITE, reason="SQLite's locking is what is tested")
+sqlite_engine = pytest.mark.skipif(not IS_SQLITE, reason="Roundtable's SQLite engine is tested")
 
 
 async def test_every_migration_has_been_applied(db: str) -> None:
@@ -71,7 +72,7 @@ async def test_a_write_that_cannot_get_the_lock_leaks_no_thread(db: str) -> None
     assert threading.active_count() <= before + 1
 
 
-@only_sqlite
+@sqlite_engine
 async def test_an_open_sqlite_engine_reuses_connections_and_closing_it_ends_their_threads(
     db: str,
 ) -> None:
@@ -95,7 +96,7 @@ async def test_an_open_sqlite_engine_reuses_connections_and_closing_it_ends_thei
     assert await AuditEvent.count() == 20
 
 
-@only_sqlite
+@sqlite_engine
 async def test_a_reused_sqlite_connection_carries_nothing_over_from_a_failed_transaction(
     db: str,
 ) -> None:
