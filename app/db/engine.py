@@ -28,6 +28,8 @@ from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionTy
 from app.config import sqlite_path
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
+# Before 3.35 SQLite had no RETURNING, and Piccolo finds an inserted row's key another way.
+_SQLITE_RETURNING = sqlite3.sqlite_version_info >= (3, 35)
 
 
 # Enough for a worker's claim and mark and a few concurrent requests; a busier moment
@@ -115,7 +117,7 @@ class RoundtableSQLiteEngine(SQLiteEngine):
         query_type: str = "generic",
         table: Any = None,
     ) -> Any:
-        if self.get_version_sync() < 3.35:  # Piccolo's own path handles a missing RETURNING
+        if query_type == "insert" and not _SQLITE_RETURNING:
             return await super()._run_in_new_connection(query, args, query_type, table)
         connection = await self.get_connection()
         try:
@@ -141,7 +143,7 @@ class RoundtableSQLiteEngine(SQLiteEngine):
         Inside a transaction every trip also waits its turn on a busy event loop, and on
         SQLite the write lock is held all that time, stalling every other process.
         """
-        if self.get_version_sync() < 3.35:
+        if query_type == "insert" and not _SQLITE_RETURNING:
             return await super()._run_in_existing_connection(
                 connection, query, args, query_type, table
             )
